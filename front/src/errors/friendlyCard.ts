@@ -1,0 +1,66 @@
+// The friendly error card: the runtime's kid-level explanation first, the raw
+// traceback one click away in a <details>. The explanation comes in the language the
+// job ran with (its `lang`), so the card is marked with that language for screen readers.
+
+import type { I18n } from "../i18n/i18n";
+import type { Explanation } from "../run/frames";
+
+function textElement<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text: string,
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.className = className;
+  el.textContent = text;
+  return el;
+}
+
+export function renderFriendlyCard(
+  container: HTMLElement,
+  explanation: Explanation,
+  rawTraceback: string,
+  i18n: I18n,
+): void {
+  const card = document.createElement("section");
+  card.className = "friendly-card";
+  card.setAttribute("aria-labelledby", "friendly-card-title");
+  if (explanation.lang) card.lang = explanation.lang;
+
+  // The kicker and labels are UI strings, in the UI's language.
+  const kicker = textElement("p", "friendly-kicker", i18n.t("card.heading"));
+  kicker.lang = i18n.lang;
+  const title = textElement("h3", "friendly-title", explanation.title || explanation.error || "");
+  title.id = "friendly-card-title";
+  card.append(kicker, title);
+
+  if (explanation.message) card.append(textElement("p", "friendly-message", explanation.message));
+  if (typeof explanation.line === "number" && explanation.line > 0) {
+    card.append(textElement("p", "friendly-line", i18n.t("card.line", { line: explanation.line })));
+  }
+  if (explanation.hint) {
+    const hint = textElement("p", "friendly-hint", "");
+    hint.append(textElement("strong", "", i18n.t("card.hint")), ` ${explanation.hint}`);
+    card.append(hint);
+  }
+
+  const traceback = explanation.traceback || rawTraceback;
+  if (traceback.trim() !== "") {
+    const details = document.createElement("details");
+    details.className = "friendly-details";
+    const summary = textElement("summary", "", i18n.t("card.details"));
+    summary.lang = i18n.lang;
+    const pre = textElement("pre", "friendly-traceback", traceback);
+    pre.lang = "en"; // Python's own messages are English.
+    details.append(summary, pre);
+    card.append(details);
+  }
+
+  container.replaceChildren(card);
+  container.hidden = false;
+}
+
+export function clearFriendlyCard(container: HTMLElement): void {
+  container.replaceChildren();
+  container.hidden = true;
+}
