@@ -1,0 +1,72 @@
+//! Loading and preparing job profiles once, when the runner (or `exec`) starts:
+//! validate the policy, compile its seccomp programs, resolve its interpreter.
+
+use anyhow::{bail, Context, Result};
+use sandpit_sandbox::interp;
+use sandpit_sandbox::policy::{self, Policy};
+use sandpit_sandbox::seccomp;
+use sandpit_sandbox::spec::PreparedProfile;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where policies live when nothing says otherwise: `./policies` in a checkout, else
+/// the installed location.
+pub fn default_policies_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SANDPIT_POLICIES_DIR") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("policies");
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from("/etc/sandpit/policies")
+}
+
+/// The interpreter a profile uses: `RUNNER_PYTHON_BIN` when the policy allows
+/// replacing it, else the policy's own.
+pub fn interpreter_for(p: &Policy) -> PathBuf {
+    match std::env::var_os("RUNNER_PYTHON_BIN") {
+        Some(bin) if p.interpreter.allow_runner_override && !bin.is_empty() => PathBuf::from(bin),
+        _ => p.interpreter.python.clone(),
+    }
+}
+
+/// Turn a validated policy into a prepared profile.
+pub fn prepare(p: Policy) -> Result<PreparedProfile> {
+    let seccomp =
+        seccomp::compile(&p).with_context(|| format!("profile {}: compiling seccomp", p.name))?;
+    let python = interpreter_for(&p);
+    let interpreter = interp::resolve(&python)
+        .with_context(|| format!("profile {}: interpreter {}", p.name, python.display()))?;
+    Ok(PreparedProfile {
+        policy: p,
+        seccomp,
+        interpreter,
+        runtime_dir: None,
+        runtime_env: Vec::new(),
+    })
+}
+
+/// Load one named profile from `dir` and prepare it.
+pub fn load_one(dir: &Path, name: &str) -> Result<PreparedProfile> {
+    match policy::load_named(dir, name) {
+        Ok(p) => prepare(p),
+        Err(errs) => bail!("{errs}"),
+    }
+}
+
+/// Load and prepare every profile in `dir`; any invalid file is an error.
+pub fn load_all(dir: &Path) -> Result<BTreeMap<String, PreparedProfile>> {
+    let (policies, diags) = policy::load_dir(dir);
+    if !diags.is_empty() {
+        let lines: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        bail!("invalid policies:\n{}", lines.join("\n"));
+    }
+    if policies.is_empty() {
+        bail!("no policies found in {}", dir.display());
+    }
+    policies
+        .into_iter()
+        .map(|p| Ok((p.name.clone(), prepare(p)?)))
+        .collect()
+}

@@ -1,0 +1,438 @@
+//! The sandboxed side: what the cloned child does, top to bottom, until it becomes the
+//! job's tiny init (PID 1 of the new pid namespace) and starts the interpreter.
+//!
+//! Runs in a fresh single-threaded helper process (see `helper.rs`), so it may allocate.
+//! Every step either succeeds or reports `(step, errno)` on the report pipe and exits;
+//! the parent turns that into `internal_error`.
+
+use crate::error::{AtStep, Step, StepError};
+use crate::landlock_rules::LandlockPlan;
+use crate::report::{Report, ReportWriter};
+use crate::spec::CollectQuota;
+use caps::CapSet;
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::sched::{unshare, CloneFlags};
+use nix::sys::resource::{setrlimit, Resource};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{
+    chdir, fork, pivot_root, sethostname, setresgid, setresuid, ForkResult, Gid, Pid, Uid,
+};
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::{symlink, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// The uid and gid the program runs as inside the sandbox.
+pub const KID_ID: u32 = 1000;
+pub const HOSTNAME: &str = "sandpit";
+
+/// A read-only tree to attach inside the new root.
+pub struct TreeMount {
+    /// Path inside the sandbox (also the host path it came from).
+    pub target: PathBuf,
+    /// Detached mount from `open_tree`, already read-only/nosuid/nodev.
+    pub fd: OwnedFd,
+    pub is_dir: bool,
+}
+
+/// The fds the child needs; all are close-on-exec until dup'ed onto 0–3.
+pub struct ChildFds {
+    pub sync_r: OwnedFd,
+    pub report_w: OwnedFd,
+    pub collect_w: OwnedFd,
+    pub stdin_r: OwnedFd,
+    pub stdout_w: OwnedFd,
+    pub stderr_w: OwnedFd,
+    pub events_w: OwnedFd,
+}
+
+/// Everything the child does, prepared by the parent before `clone`.
+pub struct ChildPlan {
+    /// Host directory where the new root's tmpfs is mounted (in the child's own mount
+    /// namespace, so concurrent jobs may share it).
+    pub newroot: PathBuf,
+    pub trees: Vec<TreeMount>,
+    /// Symlinks to create inside: (path, link text).
+    pub symlinks: Vec<(PathBuf, PathBuf)>,
+    /// Directories to hide under an empty read-only tmpfs.
+    pub masks: Vec<PathBuf>,
+    pub work_dir: PathBuf,
+    pub work_dir_bytes: u64,
+    pub tmp_bytes: u64,
+    /// Files written into the work dir before the program starts (name, content).
+    pub files: Vec<(String, Vec<u8>)>,
+    pub rlimits: Vec<(Resource, u64, u64)>,
+    pub landlock: LandlockPlan,
+    pub seccomp: Vec<seccompiler::BpfProgram>,
+    pub exec_path: CString,
+    pub argv: Vec<CString>,
+    pub envp: Vec<CString>,
+    pub collect: Option<CollectQuota>,
+}
+
+/// Entry point inside the clone. Never returns to the caller's logic: it becomes init.
+pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
+    let report = ReportWriter(fds.report_w.as_raw_fd());
+    match setup_and_run(plan, fds, &report) {
+        Ok(never) => match never {},
+        Err(e) => {
+            report.send(Report::SetupFailed {
+                step: e.step,
+                errno: e.source.raw_os_error().unwrap_or(0),
+            });
+            1
+        }
+    }
+}
+
+fn wait_byte(fd: &OwnedFd, step: Step) -> Result<(), StepError> {
+    let mut b = [0u8; 1];
+    match nix::unistd::read(fd, &mut b).at(step, "read(sync)")? {
+        1 => Ok(()),
+        _ => Err(StepError::check(step, "read(sync)", "the parent went away")),
+    }
+}
+
+fn inside(root: &Path, p: &Path) -> PathBuf {
+    root.join(p.strip_prefix("/").unwrap_or(p))
+}
+
+fn mkdir_p(p: &Path, step: Step) -> Result<(), StepError> {
+    std::fs::create_dir_all(p).at(step, "mkdir")
+}
+
+fn tmpfs(target: &Path, flags: MsFlags, opts: &str, step: Step) -> Result<(), StepError> {
+    mount(Some("tmpfs"), target, Some("tmpfs"), flags, Some(opts)).at(step, "mount(tmpfs)")
+}
+
+const NOEXEC_DATA: MsFlags = MsFlags::MS_NOSUID
+    .union(MsFlags::MS_NODEV)
+    .union(MsFlags::MS_NOEXEC);
+
+fn setup_and_run(
+    plan: &ChildPlan,
+    fds: &ChildFds,
+    report: &ReportWriter,
+) -> Result<Infallible, StepError> {
+    let root = plan.newroot.as_path();
+
+    // 1. Wait until the parent has written our uid/gid maps.
+    wait_byte(&fds.sync_r, Step::WaitRelease)?;
+    // 2. Drop host root's supplementary groups, then become root of our user namespace.
+    nix::unistd::setgroups(&[]).at(Step::SetGroups, "setgroups")?;
+    setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0))
+        .at(Step::BecomeInnerRoot, "setresgid")?;
+    setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0))
+        .at(Step::BecomeInnerRoot, "setresuid")?;
+    // 3. Our own hostname (UTS namespace).
+    sethostname(HOSTNAME).at(Step::Hostname, "sethostname")?;
+    // 4. Nothing we mount may propagate back to the host.
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .at(Step::MountPrivate, "mount(/, MS_PRIVATE)")?;
+    // 5. A small tmpfs as the new root.
+    tmpfs(
+        root,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        "size=1m,mode=0755",
+        Step::RootTmpfs,
+    )?;
+    // 6. Read-only trees: exactly what the policy and the interpreter need.
+    for t in &plan.trees {
+        let target = inside(root, &t.target);
+        if t.is_dir {
+            mkdir_p(&target, Step::BindReadOnly)?;
+        } else {
+            mkdir_p(target.parent().unwrap_or(root), Step::BindReadOnly)?;
+            std::fs::File::create(&target).at(Step::BindReadOnly, "create(bind target)")?;
+        }
+        crate::sys::move_mount_to(t.fd.as_fd(), &target).at(Step::BindReadOnly, "move_mount")?;
+    }
+    for m in &plan.masks {
+        let ro = MsFlags::MS_RDONLY | NOEXEC_DATA;
+        tmpfs(
+            &inside(root, m),
+            ro,
+            "size=4k,mode=0555",
+            Step::BindReadOnly,
+        )?;
+    }
+    // 7. Symlinks (merged-/usr links like /lib64, the interpreter's own links).
+    for (link, text) in &plan.symlinks {
+        let l = inside(root, link);
+        mkdir_p(l.parent().unwrap_or(root), Step::Symlinks)?;
+        if std::fs::symlink_metadata(&l).is_err() {
+            symlink(text, &l).at(Step::Symlinks, "symlink")?;
+        }
+    }
+    // 8. The writable work dir and /tmp: size-limited, noexec, nosuid, nodev.
+    let work = inside(root, &plan.work_dir);
+    mkdir_p(&work, Step::WorkDir)?;
+    let work_opts = format!(
+        "size={},mode=0700,uid={KID_ID},gid={KID_ID}",
+        plan.work_dir_bytes
+    );
+    tmpfs(&work, NOEXEC_DATA, &work_opts, Step::WorkDir)?;
+    let tmp = root.join("tmp");
+    mkdir_p(&tmp, Step::Tmp)?;
+    tmpfs(
+        &tmp,
+        NOEXEC_DATA,
+        &format!("size={},mode=1777", plan.tmp_bytes),
+        Step::Tmp,
+    )?;
+    // 9. A minimal /dev: null, zero, full, urandom (bound from the host).
+    let dev = root.join("dev");
+    mkdir_p(&dev, Step::Dev)?;
+    tmpfs(
+        &dev,
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        "size=64k,mode=0755",
+        Step::Dev,
+    )?;
+    for node in ["null", "zero", "full", "urandom"] {
+        let target = dev.join(node);
+        std::fs::File::create(&target).at(Step::Dev, "create(dev node)")?;
+        let host = PathBuf::from("/dev").join(node);
+        mount(
+            Some(&host),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .at(Step::Dev, "mount(bind dev)")?;
+    }
+    for (name, to) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        symlink(to, dev.join(name)).at(Step::Dev, "symlink(/dev)")?;
+    }
+    let dev_ro = MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
+    mount(
+        None::<&str>,
+        &dev,
+        None::<&str>,
+        dev_ro,
+        Some("size=64k,mode=0755"),
+    )
+    .at(Step::Dev, "remount(/dev, ro)")?;
+    // 10. A fresh /proc for our pid namespace, showing only our processes.
+    let proc_dir = root.join("proc");
+    mkdir_p(&proc_dir, Step::Proc)?;
+    mount(
+        Some("proc"),
+        &proc_dir,
+        Some("proc"),
+        NOEXEC_DATA,
+        Some("subset=pid,hidepid=invisible"),
+    )
+    .at(Step::Proc, "mount(proc)")?;
+    // 11. The program and its files, created fresh in the empty work dir.
+    for (name, data) in &plan.files {
+        write_new_file(&work.join(name), data)?;
+    }
+    // 12. Switch root; the old root is detached; the new root becomes read-only.
+    chdir(root).at(Step::PivotRoot, "chdir(newroot)")?;
+    pivot_root(".", ".").at(Step::PivotRoot, "pivot_root")?;
+    umount2(".", MntFlags::MNT_DETACH).at(Step::PivotRoot, "umount2(old root)")?;
+    chdir("/").at(Step::PivotRoot, "chdir(/)")?;
+    let root_ro = MsFlags::MS_REMOUNT
+        | MsFlags::MS_BIND
+        | MsFlags::MS_RDONLY
+        | MsFlags::MS_NOSUID
+        | MsFlags::MS_NODEV;
+    mount(None::<&str>, "/", None::<&str>, root_ro, None::<&str>)
+        .at(Step::RemountRootReadOnly, "remount(/, ro)")?;
+    chdir(&plan.work_dir).at(Step::WorkDir, "chdir(work dir)")?;
+    // 13. Wait until the parent attached us to the job's cgroup, then hide the host's
+    //     cgroup paths behind our own cgroup namespace.
+    wait_byte(&fds.sync_r, Step::WaitRelease)?;
+    unshare(CloneFlags::CLONE_NEWCGROUP).at(Step::UnshareCgroup, "unshare(CLONE_NEWCGROUP)")?;
+    // 14. Resource limits (CPU seconds, file size, open files, no core dumps, ...).
+    for (res, soft, hard) in &plan.rlimits {
+        setrlimit(*res, *soft, *hard).at(Step::Rlimits, "setrlimit")?;
+    }
+    // 15. The program's stdio and event fd become 0, 1, 2, 3; everything else closes
+    //     at exec.
+    install_stdio(fds)?;
+    crate::sys::close_range_cloexec(4).at(Step::StdioSetup, "close_range")?;
+    // 16. Capabilities: bounding (needs CAP_SETPCAP, so first), ambient, inheritable;
+    //     then the kid's uid/gid (which empties permitted/effective); then make sure.
+    caps::clear(None, CapSet::Bounding)
+        .map_err(|e| StepError::check(Step::DropBoundingCaps, "caps::clear", e.to_string()))?;
+    caps::clear(None, CapSet::Ambient)
+        .map_err(|e| StepError::check(Step::DropAmbientCaps, "caps::clear", e.to_string()))?;
+    caps::clear(None, CapSet::Inheritable)
+        .map_err(|e| StepError::check(Step::DropInheritableCaps, "caps::clear", e.to_string()))?;
+    let kid_g = Gid::from_raw(KID_ID);
+    let kid_u = Uid::from_raw(KID_ID);
+    setresgid(kid_g, kid_g, kid_g).at(Step::SwitchToKidUser, "setresgid(kid)")?;
+    setresuid(kid_u, kid_u, kid_u).at(Step::SwitchToKidUser, "setresuid(kid)")?;
+    for set in [CapSet::Effective, CapSet::Permitted] {
+        caps::clear(None, set)
+            .map_err(|e| StepError::check(Step::DropEffectiveCaps, "caps::clear", e.to_string()))?;
+    }
+    for set in [
+        CapSet::Bounding,
+        CapSet::Ambient,
+        CapSet::Inheritable,
+        CapSet::Effective,
+        CapSet::Permitted,
+    ] {
+        let held = caps::read(None, set)
+            .map_err(|e| StepError::check(Step::VerifyCaps, "caps::read", e.to_string()))?;
+        if !held.is_empty() {
+            return Err(StepError::check(
+                Step::VerifyCaps,
+                "caps::read",
+                format!("{set:?} not empty"),
+            ));
+        }
+    }
+    // 17. Die with the parent. Set after the last uid/cap change (which would clear it),
+    //     then check the parent did not already go (the sync pipe would be hung up).
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+        .at(Step::ParentDeathSignal, "prctl(PDEATHSIG)")?;
+    if parent_gone(&fds.sync_r) {
+        return Err(StepError::check(
+            Step::ParentDeathSignal,
+            "poll(sync)",
+            "the parent went away",
+        ));
+    }
+    // 18. Our init's /proc entries become root-owned and unreadable to the program.
+    nix::sys::prctl::set_dumpable(false).at(Step::NotDumpable, "prctl(DUMPABLE)")?;
+    // 19. Landlock: reads/exec only on the read-only trees, read/write (no exec) on the
+    //     work dir and /tmp; no TCP; no signals or abstract sockets outside. Also sets
+    //     no_new_privs.
+    plan.landlock.restrict_self()?;
+    // 20. seccomp, last: from here on only allowlisted calls work.
+    for prog in &plan.seccomp {
+        seccompiler::apply_filter(prog)
+            .map_err(|e| StepError::check(Step::Seccomp, "seccomp", e.to_string()))?;
+    }
+    // 21. Stay as init: start the interpreter, reap everything, pass on how it ended.
+    be_init(plan, fds, report)
+}
+
+fn write_new_file(path: &Path, data: &[u8]) -> Result<(), StepError> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o644)
+        .open(path)
+        .at(Step::WriteFiles, "open(work file)")?;
+    f.write_all(data).at(Step::WriteFiles, "write(work file)")?;
+    std::os::unix::fs::fchown(&f, Some(KID_ID), Some(KID_ID)).at(Step::WriteFiles, "fchown")
+}
+
+fn install_stdio(fds: &ChildFds) -> Result<(), StepError> {
+    // First move every source above 3, so dup2 onto 0..3 can't clobber a source.
+    let sources = [&fds.stdin_r, &fds.stdout_w, &fds.stderr_w, &fds.events_w];
+    let mut high: [RawFd; 4] = [-1; 4];
+    for (i, fd) in sources.iter().enumerate() {
+        // SAFETY: F_DUPFD_CLOEXEC on an fd we own returns a new fd or -1.
+        let r = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
+        if r < 0 {
+            return Err(StepError::new(
+                Step::StdioSetup,
+                "fcntl(F_DUPFD)",
+                std::io::Error::last_os_error(),
+            ));
+        }
+        high[i] = r;
+    }
+    for (target, src) in high.iter().enumerate() {
+        // SAFETY: dup2 onto 0..3 replaces this process's stdio only; both fds are valid.
+        // dup2 clears FD_CLOEXEC on the new descriptor.
+        if unsafe { libc::dup2(*src, target as RawFd) } < 0 {
+            return Err(StepError::new(
+                Step::StdioSetup,
+                "dup2",
+                std::io::Error::last_os_error(),
+            ));
+        }
+        // SAFETY: closing the temporary copy we made above.
+        unsafe { libc::close(*src) };
+    }
+    Ok(())
+}
+
+fn parent_gone(sync_r: &OwnedFd) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags};
+    let mut pfd = [PollFd::new(sync_r.as_fd(), PollFlags::POLLIN)];
+    match poll(&mut pfd, 0u16) {
+        Ok(0) => false,
+        _ => true,
+    }
+}
+
+/// PID 1 of the job: fork the interpreter, reap every process, and when the
+/// interpreter ends kill whatever it left behind (daemons, double forks), optionally
+/// collect the work dir's files, report, exit.
+fn be_init(
+    plan: &ChildPlan,
+    fds: &ChildFds,
+    report: &ReportWriter,
+) -> Result<Infallible, StepError> {
+    // SAFETY: this process is single-threaded (the helper never starts threads), so the
+    // child may do anything before exec.
+    let child = match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
+        ForkResult::Child => {
+            let err = nix::unistd::execve(&plan.exec_path, &plan.argv, &plan.envp).unwrap_err();
+            report.send(Report::SetupFailed {
+                step: Step::ExecInterpreter,
+                errno: err as i32,
+            });
+            // SAFETY: _exit is always safe; it skips atexit handlers of the copied image.
+            unsafe { libc::_exit(127) }
+        }
+        ForkResult::Parent { child } => child,
+    };
+    report.send(Report::Started);
+    // Init keeps no copy of the program's stdio: once the program and its descendants
+    // are gone, the parent sees EOF.
+    for fd in 0..4 {
+        // SAFETY: closing our own stdio copies; nothing in init uses them any more.
+        unsafe { libc::close(fd) };
+    }
+    let mut program_end: Option<Report> = None;
+    loop {
+        match waitpid(Pid::from_raw(-1), None) {
+            Ok(WaitStatus::Exited(pid, code)) if pid == child => {
+                program_end = Some(Report::Exited(code));
+                kill_everything_else();
+            }
+            Ok(WaitStatus::Signaled(pid, sig, _)) if pid == child => {
+                program_end = Some(Report::Signaled(sig as i32));
+                kill_everything_else();
+            }
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => break, // ECHILD: nothing left to reap
+        }
+    }
+    if let Some(q) = plan.collect {
+        crate::collect::send_work_files(&plan.work_dir, q, fds.collect_w.as_raw_fd());
+    }
+    report.send(program_end.unwrap_or(Report::Exited(255)));
+    // SAFETY: _exit ends init; the kernel then tears down the pid namespace.
+    unsafe { libc::_exit(0) }
+}
+
+fn kill_everything_else() {
+    // As PID 1 of the namespace, kill(-1) reaches every other process in it.
+    let _ = nix::sys::signal::kill(Pid::from_raw(-1), nix::sys::signal::Signal::SIGKILL);
+}

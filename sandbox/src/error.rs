@@ -1,0 +1,153 @@
+//! Errors of the sandbox, each naming the step that failed.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Every step of setting up a job, in order. A failure names its step so the runner's
+/// log says exactly which protection could not be applied; the kid only ever sees
+/// `internal_error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum Step {
+    SpawnHelper = 1,
+    ReadSpec,
+    ValidateSpec,
+    UidSlot,
+    CgroupCreate,
+    CgroupAttach,
+    OpenTree,
+    Pipes,
+    Clone,
+    UidMap,
+    WaitRelease,
+    UnshareCgroup,
+    SetGroups,
+    BecomeInnerRoot,
+    Hostname,
+    MountPrivate,
+    RootTmpfs,
+    BindReadOnly,
+    Symlinks,
+    WorkDir,
+    Tmp,
+    Dev,
+    Proc,
+    WriteFiles,
+    PivotRoot,
+    RemountRootReadOnly,
+    Rlimits,
+    DropBoundingCaps,
+    DropAmbientCaps,
+    DropInheritableCaps,
+    SwitchToKidUser,
+    DropEffectiveCaps,
+    VerifyCaps,
+    ParentDeathSignal,
+    NotDumpable,
+    Landlock,
+    Seccomp,
+    ForkInterpreter,
+    ExecInterpreter,
+    StdioSetup,
+    Supervise,
+    Report,
+}
+
+impl Step {
+    pub fn from_u8(v: u8) -> Option<Step> {
+        use Step::*;
+        const ALL: [Step; 42] = [
+            SpawnHelper,
+            ReadSpec,
+            ValidateSpec,
+            UidSlot,
+            CgroupCreate,
+            CgroupAttach,
+            OpenTree,
+            Pipes,
+            Clone,
+            UidMap,
+            WaitRelease,
+            UnshareCgroup,
+            SetGroups,
+            BecomeInnerRoot,
+            Hostname,
+            MountPrivate,
+            RootTmpfs,
+            BindReadOnly,
+            Symlinks,
+            WorkDir,
+            Tmp,
+            Dev,
+            Proc,
+            WriteFiles,
+            PivotRoot,
+            RemountRootReadOnly,
+            Rlimits,
+            DropBoundingCaps,
+            DropAmbientCaps,
+            DropInheritableCaps,
+            SwitchToKidUser,
+            DropEffectiveCaps,
+            VerifyCaps,
+            ParentDeathSignal,
+            NotDumpable,
+            Landlock,
+            Seccomp,
+            ForkInterpreter,
+            ExecInterpreter,
+            StdioSetup,
+            Supervise,
+            Report,
+        ];
+        ALL.iter().copied().find(|s| *s as u8 == v)
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A setup step that failed, with the call and the OS error.
+#[derive(Debug, thiserror::Error)]
+#[error("sandbox step {step} failed in {call}: {source}")]
+pub struct StepError {
+    pub step: Step,
+    pub call: &'static str,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl StepError {
+    pub fn new(step: Step, call: &'static str, source: std::io::Error) -> Self {
+        StepError { step, call, source }
+    }
+
+    pub fn errno(step: Step, call: &'static str, errno: nix::errno::Errno) -> Self {
+        StepError::new(step, call, std::io::Error::from_raw_os_error(errno as i32))
+    }
+
+    /// A failed check that has no OS error (e.g. Landlock only partly enforced).
+    pub fn check(step: Step, call: &'static str, what: impl Into<String>) -> Self {
+        StepError::new(step, call, std::io::Error::other(what.into()))
+    }
+}
+
+/// Shorthand: turn any nix result into a step error.
+pub trait AtStep<T> {
+    fn at(self, step: Step, call: &'static str) -> Result<T, StepError>;
+}
+
+impl<T> AtStep<T> for nix::Result<T> {
+    fn at(self, step: Step, call: &'static str) -> Result<T, StepError> {
+        self.map_err(|e| StepError::errno(step, call, e))
+    }
+}
+
+impl<T> AtStep<T> for std::io::Result<T> {
+    fn at(self, step: Step, call: &'static str) -> Result<T, StepError> {
+        self.map_err(|e| StepError::new(step, call, e))
+    }
+}

@@ -1,0 +1,202 @@
+//! Find the real Python interpreter and exactly what of its installation the sandbox
+//! must see. Done once per profile when the runner starts (it runs the interpreter on
+//! the host once, with `-I -S`, to ask it where it lives).
+
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InterpError {
+    #[error("python interpreter `{0}` not found on PATH")]
+    NotFound(String),
+    #[error("could not run `{path}` to inspect it: {source}")]
+    Probe {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{path}` did not answer like a CPython 3 interpreter: {detail}")]
+    NotPython { path: String, detail: String },
+}
+
+/// The interpreter as the sandbox will run it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedInterpreter {
+    /// Absolute path exec'd inside the sandbox (same path as on the host).
+    pub exec_path: PathBuf,
+    /// e.g. "3.11.2".
+    pub version: String,
+    /// Host paths bound read-only at the same path inside.
+    pub binds: Vec<PathBuf>,
+    /// Symlinks recreated inside: (link path, link text).
+    pub symlinks: Vec<(PathBuf, PathBuf)>,
+    /// Directories hidden under an empty read-only tmpfs (the base installation's
+    /// site-packages: host packages are not part of the kids' sandbox).
+    pub masks: Vec<PathBuf>,
+}
+
+const PROBE: &str = "import sys, sysconfig, json; p = sysconfig.get_paths(); \
+print(json.dumps({'executable': sys.executable, 'prefix': sys.prefix, 'base_prefix': sys.base_prefix, \
+'version': '%d.%d.%d' % sys.version_info[:3], 'stdlib': p['stdlib'], 'platstdlib': p['platstdlib']}))";
+
+#[derive(Deserialize)]
+struct Probe {
+    executable: String,
+    prefix: String,
+    base_prefix: String,
+    version: String,
+    stdlib: String,
+    platstdlib: String,
+}
+
+/// Find `python` (absolute path, or a name on PATH) and resolve its installation.
+pub fn resolve(python: &Path) -> Result<ResolvedInterpreter, InterpError> {
+    let candidate = if python.is_absolute() {
+        python.to_path_buf()
+    } else {
+        find_on_path(python).ok_or_else(|| InterpError::NotFound(python.display().to_string()))?
+    };
+    let shown = candidate.display().to_string();
+    let out = Command::new(&candidate)
+        .args(["-I", "-S", "-c", PROBE])
+        .env_clear()
+        .output()
+        .map_err(|source| InterpError::Probe {
+            path: shown.clone(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(InterpError::NotPython {
+            path: shown,
+            detail: String::from_utf8_lossy(&out.stderr)
+                .chars()
+                .take(300)
+                .collect(),
+        });
+    }
+    let probe: Probe = serde_json::from_slice(&out.stdout).map_err(|e| InterpError::NotPython {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    if !probe.version.starts_with('3') {
+        return Err(InterpError::NotPython {
+            path: shown,
+            detail: format!("version {}", probe.version),
+        });
+    }
+    // `sys.executable` is the real interpreter even when `candidate` was a wrapper
+    // script (a pyenv shim), and keeps a venv's own path (so pyvenv.cfg is found).
+    let exec_path = PathBuf::from(&probe.executable);
+    Ok(
+        plan(&exec_path, &probe).map_err(|source| InterpError::Probe {
+            path: shown,
+            source,
+        })?,
+    )
+}
+
+fn find_on_path(name: &Path) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn plan(exec_path: &Path, probe: &Probe) -> io::Result<ResolvedInterpreter> {
+    let mut binds: Vec<PathBuf> = Vec::new();
+    let base = PathBuf::from(&probe.base_prefix);
+    let prefix = PathBuf::from(&probe.prefix);
+    if base == Path::new("/usr") || base == Path::new("/usr/local") {
+        // A distribution Python: its stdlib only; system libraries come from the policy.
+        binds.push(PathBuf::from(&probe.stdlib));
+        binds.push(PathBuf::from(&probe.platstdlib));
+    } else {
+        // A self-contained install (pyenv, /opt/python...): its lib dir holds the stdlib
+        // and libpython.
+        binds.push(base.join("lib"));
+    }
+    if prefix != base {
+        binds.push(prefix.clone()); // a venv: its own site-packages are wanted
+    }
+    // Follow the exec path's symlink chain: recreate each link, bind the final file.
+    let mut symlinks = Vec::new();
+    let mut p = exec_path.to_path_buf();
+    for _ in 0..16 {
+        let meta = std::fs::symlink_metadata(&p)?;
+        if !meta.file_type().is_symlink() {
+            break;
+        }
+        let text = std::fs::read_link(&p)?;
+        let next = normalize(&p.parent().unwrap_or(Path::new("/")).join(&text));
+        symlinks.push((p.clone(), text));
+        p = next;
+    }
+    binds.push(p);
+    binds.sort();
+    binds.dedup();
+    // Drop binds already inside another bind.
+    let all = binds.clone();
+    binds.retain(|b| !all.iter().any(|o| o != b && b.starts_with(o)));
+    symlinks.retain(|(l, _)| !binds.iter().any(|b| l.starts_with(b)));
+    let site = PathBuf::from(&probe.stdlib).join("site-packages");
+    // The stdlib's own site-packages always belongs to the base installation (a
+    // venv keeps its packages under its prefix, bound above).
+    let masks = if site.is_dir() { vec![site] } else { vec![] };
+    Ok(ResolvedInterpreter {
+        exec_path: exec_path.to_path_buf(),
+        version: probe.version.clone(),
+        binds,
+        symlinks,
+        masks,
+    })
+}
+
+/// Lexically normalise an absolute path (`a/b/../c` → `a/c`), no filesystem access.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_python_binds_its_stdlib_and_real_binary_and_recreates_the_link() {
+        let r = resolve(Path::new("/usr/bin/python3")).unwrap();
+        assert_eq!(r.exec_path, PathBuf::from("/usr/bin/python3"));
+        assert!(
+            r.binds.iter().any(|b| b.starts_with("/usr/lib/python3")),
+            "{r:?}"
+        );
+        assert!(r.binds.iter().any(|b| b
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("python3.")));
+        assert_eq!(r.symlinks.len(), 1, "{r:?}");
+        assert!(
+            !r.binds.iter().any(|b| b == Path::new("/usr")),
+            "never all of /usr"
+        );
+    }
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! The parent side of starting a job: everything up to a released, cgroup-attached
+//! sandboxed child. Runs in the single-threaded helper process.
+
+use crate::cgroup::{CgroupHost, CgroupLimits, JobCgroup};
+use crate::child::{child_main, ChildFds, ChildPlan, TreeMount, KID_ID};
+use crate::error::{AtStep, Step, StepError};
+use crate::landlock_rules::{LandlockPlan, PathAccess};
+use crate::policy::Requirement;
+use crate::spec::{JobSpec, EVENT_FD, PROGRAM_NAME, RUNTIME_MOUNT};
+use crate::uidslot::UidSlot;
+use nix::fcntl::OFlag;
+use nix::sched::CloneFlags;
+use nix::sys::resource::Resource;
+use nix::unistd::{pipe2, Pid};
+use std::ffi::CString;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where the helper keeps its host-side state (uid slot locks, the shared new-root
+/// mount point). Root-only.
+pub const STATE_DIR: &str = "/run/sandpit";
+const CHILD_STACK: usize = 1 << 20;
+
+/// The fixed, clean environment every program gets (the policy and runtime add to it).
+fn base_env(exec_path: &Path, work_dir: &Path) -> Vec<(String, String)> {
+    let bin = exec_path
+        .parent()
+        .unwrap_or(Path::new("/usr/bin"))
+        .display()
+        .to_string();
+    let path = if bin == "/usr/bin" {
+        "/usr/bin:/bin".to_string()
+    } else {
+        format!("{bin}:/usr/bin:/bin")
+    };
+    vec![
+        ("PATH".into(), path),
+        ("HOME".into(), work_dir.display().to_string()),
+        ("TMPDIR".into(), "/tmp".into()),
+        ("LANG".into(), "C.UTF-8".into()),
+        ("PYTHONIOENCODING".into(), "utf-8".into()),
+        ("PYTHONUNBUFFERED".into(), "1".into()),
+        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+    ]
+}
+
+fn cstring(s: impl AsRef<[u8]>) -> Result<CString, StepError> {
+    CString::new(s.as_ref())
+        .map_err(|_| StepError::check(Step::ValidateSpec, "CString", "NUL byte in a string"))
+}
+
+/// A started job: the parent's ends of every pipe, the init's pid and pidfd.
+pub struct Launched {
+    pub pid: Pid,
+    pub pidfd: OwnedFd,
+    pub stdin_w: OwnedFd,
+    pub stdout_r: OwnedFd,
+    pub stderr_r: OwnedFd,
+    pub events_r: OwnedFd,
+    pub report_r: OwnedFd,
+    pub collect_r: OwnedFd,
+    /// Kept open for the job's life: the child's "is my parent alive" check.
+    pub sync_w: OwnedFd,
+    pub cgroup: Option<JobCgroup>,
+    pub started: Instant,
+    pub _slot: Option<UidSlot>,
+}
+
+struct Pipe {
+    r: OwnedFd,
+    w: OwnedFd,
+}
+
+fn pipe() -> Result<Pipe, StepError> {
+    let (r, w) = pipe2(OFlag::O_CLOEXEC).at(Step::Pipes, "pipe2")?;
+    Ok(Pipe { r, w })
+}
+
+/// Start the job's sandbox. `files` are (name, content), already validated.
+pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched, StepError> {
+    let profile = &spec.profile;
+    let policy = &profile.policy;
+    let limits = &policy.limits;
+    let is_root = nix::unistd::geteuid().is_root();
+    if !is_root {
+        return Err(StepError::check(
+            Step::UidMap,
+            "geteuid",
+            "the runner must run as root (it maps each job to its own unprivileged host uid)",
+        ));
+    }
+
+    // 1. A host uid pair of our own for this job. The state dir is root's, traversable
+    //    (0711) because the child, already mapped to an unprivileged uid, mounts its new
+    //    root on a directory inside it; the slot locks are in a 0700 subdirectory.
+    let state = Path::new(STATE_DIR);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o711)
+        .create(state)
+        .at(Step::UidSlot, "mkdir(state dir)")?;
+    std::fs::set_permissions(state, std::fs::Permissions::from_mode(0o711))
+        .at(Step::UidSlot, "chmod(state dir)")?;
+    let slot = UidSlot::acquire(&state.join("slots")).at(Step::UidSlot, "acquire uid slot")?;
+
+    // 2. The job's cgroup, limits written before anything runs in it.
+    let cgroup = match policy.layers.cgroups {
+        Requirement::Required => {
+            let host = CgroupHost::discover()
+                .map_err(|e| StepError::check(Step::CgroupCreate, "discover", e.to_string()))?;
+            let tag = format!("{}-{}", std::process::id(), spec.job_id);
+            let lim = CgroupLimits {
+                memory_bytes: limits.memory_bytes,
+                pids: limits.pids,
+                cpu_percent: limits.cpu_percent,
+            };
+            Some(
+                host.create_job(&tag, lim)
+                    .map_err(|e| StepError::check(Step::CgroupCreate, "create", e.to_string()))?,
+            )
+        }
+        Requirement::Off => None,
+    };
+
+    // 3. Read-only trees, cloned here by the privileged parent (the child's mapped uid
+    //    may not be able to walk to them, e.g. a pyenv under /root).
+    let mut sources: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for p in policy
+        .filesystem
+        .read_only
+        .iter()
+        .chain(&profile.interpreter.binds)
+    {
+        if p.exists() {
+            sources.push((p.clone(), p.clone()));
+        } else {
+            tracing::warn!(path = %p.display(), "read-only path from the policy does not exist; skipped");
+        }
+    }
+    if let Some(rt) = &profile.runtime_dir {
+        sources.push((rt.clone(), PathBuf::from(RUNTIME_MOUNT)));
+    }
+    let mut trees = Vec::new();
+    for (src, target) in &sources {
+        let fd = crate::sys::open_tree_clone(src).at(Step::OpenTree, "open_tree")?;
+        let attrs = crate::sys::MOUNT_ATTR_RDONLY
+            | crate::sys::MOUNT_ATTR_NOSUID
+            | crate::sys::MOUNT_ATTR_NODEV;
+        crate::sys::mount_setattr_recursive(fd.as_fd(), attrs)
+            .at(Step::OpenTree, "mount_setattr")?;
+        trees.push(TreeMount {
+            target: target.clone(),
+            fd,
+            is_dir: src.is_dir(),
+        });
+    }
+    let mut symlinks = profile.interpreter.symlinks.clone();
+    for top in ["/bin", "/lib", "/lib64", "/sbin"] {
+        if let Ok(text) = std::fs::read_link(top) {
+            symlinks.push((PathBuf::from(top), text));
+        }
+    }
+
+    // 4. Landlock rules, as paths inside the sandbox.
+    let work_dir = policy.filesystem.work_dir.clone();
+    let mut rules: Vec<(PathBuf, PathAccess)> = trees
+        .iter()
+        .map(|t| (t.target.clone(), PathAccess::ReadExecute))
+        .collect();
+    rules.push((work_dir.clone(), PathAccess::ReadWriteNoExec));
+    rules.push((PathBuf::from("/tmp"), PathAccess::ReadWriteNoExec));
+    rules.push((PathBuf::from("/proc"), PathAccess::ReadOnly));
+    for node in ["null", "zero", "full", "urandom"] {
+        rules.push((
+            PathBuf::from("/dev").join(node),
+            PathAccess::DeviceReadWrite,
+        ));
+    }
+    let landlock = LandlockPlan {
+        enabled: policy.layers.landlock == Requirement::Required,
+        rules,
+    };
+
+    // 5. The program's command line and clean environment.
+    let exec_path = &profile.interpreter.exec_path;
+    let mut env = base_env(exec_path, &work_dir);
+    env.extend(policy.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if profile.runtime_dir.is_some() {
+        env.push(("PYTHONPATH".into(), RUNTIME_MOUNT.into()));
+        env.push(("SANDPIT_EVENT_FD".into(), EVENT_FD.to_string()));
+    }
+    env.extend(profile.runtime_env.iter().cloned());
+    env.extend(spec.env.iter().cloned());
+    let envp = env
+        .iter()
+        .map(|(k, v)| cstring(format!("{k}={v}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let program = work_dir.join(PROGRAM_NAME);
+    let exec_c = cstring(exec_path.as_os_str().as_bytes())?;
+    let argv = vec![exec_c.clone(), cstring(program.as_os_str().as_bytes())?];
+
+    let cpu_s = limits.cpu_ms.div_ceil(1000).max(1);
+    let rlimits = vec![
+        (Resource::RLIMIT_CPU, cpu_s, cpu_s + 1),
+        (
+            Resource::RLIMIT_FSIZE,
+            limits.file_size_bytes,
+            limits.file_size_bytes,
+        ),
+        (
+            Resource::RLIMIT_NOFILE,
+            limits.open_files,
+            limits.open_files,
+        ),
+        (Resource::RLIMIT_CORE, 0, 0),
+        (Resource::RLIMIT_NPROC, limits.pids, limits.pids),
+        (Resource::RLIMIT_MEMLOCK, 64 << 10, 64 << 10),
+        (Resource::RLIMIT_MSGQUEUE, 0, 0),
+    ];
+
+    let mut all_files = vec![(PROGRAM_NAME.to_string(), spec.code.clone().into_bytes())];
+    all_files.extend(files);
+
+    let newroot = Path::new(STATE_DIR).join("newroot");
+    std::fs::create_dir_all(&newroot).at(Step::RootTmpfs, "mkdir(newroot)")?;
+
+    let plan = ChildPlan {
+        newroot,
+        trees,
+        symlinks,
+        masks: profile.interpreter.masks.clone(),
+        work_dir,
+        work_dir_bytes: limits.work_dir_bytes,
+        tmp_bytes: limits.tmp_bytes,
+        files: all_files,
+        rlimits,
+        landlock,
+        seccomp: profile.seccomp.programs(),
+        exec_path: exec_c,
+        argv,
+        envp,
+        collect: spec.collect,
+    };
+
+    // 6. Pipes, all close-on-exec.
+    let (sync, report, collect) = (pipe()?, pipe()?, pipe()?);
+    let (stdin, stdout, stderr, events) = (pipe()?, pipe()?, pipe()?, pipe()?);
+    let child_fds = ChildFds {
+        sync_r: sync.r,
+        report_w: report.w,
+        collect_w: collect.w,
+        stdin_r: stdin.r,
+        stdout_w: stdout.w,
+        stderr_w: stderr.w,
+        events_w: events.w,
+    };
+
+    // 7. clone into new user, mount, pid, net, ipc and uts namespaces. The child
+    //    blocks on the sync pipe until step 9.
+    let flags = CloneFlags::CLONE_NEWUSER
+        | CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWPID
+        | CloneFlags::CLONE_NEWNET
+        | CloneFlags::CLONE_NEWIPC
+        | CloneFlags::CLONE_NEWUTS;
+    let mut stack = vec![0u8; CHILD_STACK];
+    let cb = Box::new(|| child_main(&plan, &child_fds));
+    // SAFETY: this process is single-threaded, so the child (a copy of it) may allocate
+    // and use any library state; the stack buffer outlives the call and is only used by
+    // the child; SIGCHLD makes it a normal waitable child.
+    let pid = unsafe { nix::sched::clone(cb, &mut stack, flags, Some(libc::SIGCHLD)) }
+        .at(Step::Clone, "clone")?;
+    drop(child_fds);
+    let pidfd = crate::sys::pidfd_open(pid.as_raw()).at(Step::Clone, "pidfd_open")?;
+    // On a failure from here on, the child is killed and reaped; if it had reported
+    // its own failing step first, that is the error worth naming.
+    let kill_on_err = |e: StepError| {
+        let _ = crate::sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+        child_reported_failure(&report.r).unwrap_or(e)
+    };
+
+    // 8. uid/gid maps: inner root and the kid's uid → this job's own host uids.
+    let base = slot.host_base();
+    let map = format!("0 {base} 1\n{KID_ID} {} 1\n", base + 1);
+    std::fs::write(format!("/proc/{pid}/uid_map"), &map)
+        .at(Step::UidMap, "write(uid_map)")
+        .map_err(kill_on_err)?;
+    std::fs::write(format!("/proc/{pid}/gid_map"), &map)
+        .at(Step::UidMap, "write(gid_map)")
+        .map_err(kill_on_err)?;
+
+    // 9. Release the child to build its root while we attach it to the cgroup (the
+    //    attach can stall for milliseconds on cgroup v1), then release it again.
+    nix::unistd::write(&sync.w, b"1")
+        .at(Step::WaitRelease, "write(sync)")
+        .map_err(kill_on_err)?;
+    if let Some(cg) = &cgroup {
+        cg.attach(pid.as_raw())
+            .map_err(|e| StepError::check(Step::CgroupAttach, "cgroup.procs", e.to_string()))
+            .map_err(kill_on_err)?;
+    }
+    nix::unistd::write(&sync.w, b"2")
+        .at(Step::WaitRelease, "write(sync)")
+        .map_err(kill_on_err)?;
+
+    Ok(Launched {
+        pid,
+        pidfd,
+        stdin_w: stdin.w,
+        stdout_r: stdout.r,
+        stderr_r: stderr.r,
+        events_r: events.r,
+        report_r: report.r,
+        collect_r: collect.r,
+        sync_w: sync.w,
+        cgroup,
+        started: Instant::now(),
+        _slot: Some(slot),
+    })
+}
+
+/// A setup failure the child reported before dying, if any (read after it was reaped,
+/// so the pipe holds everything it wrote).
+fn child_reported_failure(report_r: &OwnedFd) -> Option<StepError> {
+    use crate::report::{Report, RECORD};
+    let mut rec = [0u8; RECORD];
+    let n = nix::unistd::read(report_r, &mut rec).ok()?;
+    match (n, Report::decode(&rec)) {
+        (RECORD, Some(Report::SetupFailed { step, errno })) => Some(StepError::errno(
+            step,
+            "(in the sandboxed child)",
+            nix::errno::Errno::from_raw(errno),
+        )),
+        _ => None,
+    }
+}

@@ -1,0 +1,225 @@
+//! Policy → compiled seccomp BPF programs (done once per profile, before any job).
+//!
+//! A policy is an allowlist plus a table of calls denied with a specific action. One
+//! BPF program can only return one "match" action, so the result is a short stack of
+//! programs, installed in order (the kernel runs the most recently installed first and
+//! keeps the highest-precedence verdict, KILL > ERRNO > ALLOW):
+//!
+//! 1. one program per distinct specific denial (`deny` table, and the argument filters
+//!    below): those calls → their action, everything else → allow;
+//! 2. a tiny hand-written program that kills x32-ABI calls (seccompiler's own arch check
+//!    kills i386 and other architectures, but x32 shares the x86-64 arch value);
+//! 3. last, the allowlist: listed calls (and the specifically denied ones, so program 1
+//!    decides their errno) → allow, everything else → the policy's default action.
+//!
+//! Argument filters the sandbox always applies to calls a policy allows:
+//! `ioctl` only for terminal queries, `clone` never with a `CLONE_NEW*` flag, `socket`
+//! only for AF_UNIX/AF_INET/AF_INET6.
+
+use crate::policy::argument_filters::{
+    CLONE_FORBIDDEN_FLAGS, IOCTL_ALLOWED_REQUESTS, SOCKET_ALLOWED_FAMILIES,
+};
+use crate::policy::syscalls::{self, REQUIRED_BY_SANDBOX};
+use crate::policy::{DeniedAction, Policy};
+use seccompiler::{
+    sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition,
+    SeccompFilter, SeccompRule, TargetArch,
+};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeccompError {
+    #[error("syscall `{0}` is not an x86-64 syscall name")]
+    UnknownSyscall(String),
+    #[error(
+        "the policy must allow `{0}`: the sandbox's init needs it to start and reap the program"
+    )]
+    MissingRequired(&'static str),
+    #[error("building the seccomp filter: {0}")]
+    Build(String),
+}
+
+/// Compiled programs, in installation order, in a form that crosses a pipe as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompiledSeccomp {
+    pub programs: Vec<Vec<u64>>,
+}
+
+impl CompiledSeccomp {
+    /// Unpack into programs ready for `seccompiler::apply_filter`.
+    pub fn programs(&self) -> Vec<BpfProgram> {
+        self.programs
+            .iter()
+            .map(|p| p.iter().map(|&w| unpack(w)).collect())
+            .collect()
+    }
+}
+
+fn pack(f: &sock_filter) -> u64 {
+    (u64::from(f.code) << 48) | (u64::from(f.jt) << 40) | (u64::from(f.jf) << 32) | u64::from(f.k)
+}
+
+fn unpack(w: u64) -> sock_filter {
+    sock_filter {
+        code: (w >> 48) as u16,
+        jt: (w >> 40) as u8,
+        jf: (w >> 32) as u8,
+        k: w as u32,
+    }
+}
+
+fn nr(name: &str) -> Result<i64, SeccompError> {
+    syscalls::number(name).ok_or_else(|| SeccompError::UnknownSyscall(name.to_string()))
+}
+
+fn cond(arg: u8, op: SeccompCmpOp, val: u64) -> Result<SeccompCondition, SeccompError> {
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, val)
+        .map_err(|e| SeccompError::Build(e.to_string()))
+}
+
+fn rule(conds: Vec<SeccompCondition>) -> Result<SeccompRule, SeccompError> {
+    SeccompRule::new(conds).map_err(|e| SeccompError::Build(e.to_string()))
+}
+
+fn action(a: DeniedAction) -> SeccompAction {
+    match a {
+        DeniedAction::Errno(e) => SeccompAction::Errno(e as u32),
+        DeniedAction::Kill => SeccompAction::KillProcess,
+    }
+}
+
+fn build(
+    rules: BTreeMap<i64, Vec<SeccompRule>>,
+    mismatch: SeccompAction,
+    matched: SeccompAction,
+) -> Result<BpfProgram, SeccompError> {
+    let f = SeccompFilter::new(rules, mismatch, matched, TargetArch::x86_64)
+        .map_err(|e| SeccompError::Build(e.to_string()))?;
+    f.try_into()
+        .map_err(|e: seccompiler::BackendError| SeccompError::Build(e.to_string()))
+}
+
+/// x32 calls have bit 30 set in the syscall number: kill them outright.
+fn x32_killer() -> BpfProgram {
+    const LD_W_ABS: u16 = 0x20;
+    const JSET_K: u16 = 0x45;
+    const RET_K: u16 = 0x06;
+    const JEQ_K: u16 = 0x15;
+    const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+    const SECCOMP_RET_KILL_PROCESS: u32 = 0x8000_0000;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+    let s = |code, jt, jf, k| sock_filter { code, jt, jf, k };
+    vec![
+        s(LD_W_ABS, 0, 0, 4),                     // A = arch
+        s(JEQ_K, 1, 0, AUDIT_ARCH_X86_64),        // x86-64 → go on
+        s(RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS), // other arch → kill
+        s(LD_W_ABS, 0, 0, 0),                     // A = nr
+        s(JSET_K, 0, 1, 0x4000_0000),             // x32 bit set?
+        s(RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS),
+        s(RET_K, 0, 0, SECCOMP_RET_ALLOW),
+    ]
+}
+
+/// Compile a validated policy.
+pub fn compile(policy: &Policy) -> Result<CompiledSeccomp, SeccompError> {
+    let sc = &policy.seccomp;
+    let allowed: Vec<&str> = sc.allow.values().flatten().map(String::as_str).collect();
+    for req in REQUIRED_BY_SANDBOX {
+        if !allowed.contains(req) {
+            return Err(SeccompError::MissingRequired(req));
+        }
+    }
+
+    // 1. specific denials, grouped by action.
+    let mut by_action: BTreeMap<(u8, i32), BTreeMap<i64, Vec<SeccompRule>>> = BTreeMap::new();
+    let key = |a: DeniedAction| match a {
+        DeniedAction::Errno(e) => (0u8, e),
+        DeniedAction::Kill => (1u8, 0),
+    };
+    for (name, a) in &sc.deny {
+        by_action
+            .entry(key(*a))
+            .or_default()
+            .insert(nr(name)?, vec![]);
+    }
+    if allowed.contains(&"ioctl") {
+        let conds = IOCTL_ALLOWED_REQUESTS
+            .iter()
+            .map(|(_, v)| cond(1, SeccompCmpOp::Ne, *v))
+            .collect::<Result<Vec<_>, _>>()?;
+        by_action
+            .entry(key(DeniedAction::Errno(libc::ENOTTY)))
+            .or_default()
+            .insert(nr("ioctl")?, vec![rule(conds)?]);
+    }
+    if allowed.contains(&"clone") {
+        let rules = CLONE_FORBIDDEN_FLAGS
+            .iter()
+            .map(|(_, f)| rule(vec![cond(0, SeccompCmpOp::MaskedEq(*f), *f)?]))
+            .collect::<Result<Vec<_>, _>>()?;
+        by_action
+            .entry(key(DeniedAction::Errno(libc::EPERM)))
+            .or_default()
+            .insert(nr("clone")?, rules);
+    }
+    if allowed.contains(&"socket") {
+        let conds = SOCKET_ALLOWED_FAMILIES
+            .iter()
+            .map(|(_, v)| cond(0, SeccompCmpOp::Ne, *v))
+            .collect::<Result<Vec<_>, _>>()?;
+        by_action
+            .entry(key(DeniedAction::Errno(libc::EAFNOSUPPORT)))
+            .or_default()
+            .insert(nr("socket")?, vec![rule(conds)?]);
+    }
+    let mut programs = Vec::new();
+    for ((kind, errno), rules) in by_action {
+        let a = if kind == 0 {
+            DeniedAction::Errno(errno)
+        } else {
+            DeniedAction::Kill
+        };
+        programs.push(build(rules, SeccompAction::Allow, action(a))?);
+    }
+
+    // 2. x32 guard.
+    programs.push(x32_killer());
+
+    // 3. the allowlist, installed last so it is evaluated first.
+    let mut allow: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
+    for name in allowed
+        .iter()
+        .copied()
+        .chain(sc.deny.keys().map(String::as_str))
+    {
+        allow.insert(nr(name)?, vec![]);
+    }
+    programs.push(build(
+        allow,
+        action(sc.default_action),
+        SeccompAction::Allow,
+    )?);
+
+    Ok(CompiledSeccomp {
+        programs: programs
+            .iter()
+            .map(|p| p.iter().map(pack).collect())
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips() {
+        let f = sock_filter {
+            code: 0x15,
+            jt: 3,
+            jf: 7,
+            k: 0xdead_beef,
+        };
+        assert_eq!(unpack(pack(&f)), f);
+    }
+}
