@@ -1,0 +1,683 @@
+//! The SQLite backend of [`Store`]: one connection behind a mutex, every
+//! lifecycle step one transaction.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::{json, Value};
+
+use super::sqlite_schema;
+use super::*;
+use crate::record::{self, PartialOutput};
+
+/// A claim the runner never confirmed (no heartbeat, push or control call
+/// before the lease ran out) is most likely a claim response lost on the
+/// wire, so the job goes back to the queue — at most this many times.
+const MAX_CLAIM_ATTEMPTS: i64 = 3;
+
+/// Output kept in a record the server writes for a lost runner.
+const MAX_RECOVERED_OUTPUT_BYTES: usize = 1024 * 1024;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and its schema.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::prepared(Connection::open(path)?)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> StoreResult<Self> {
+        Self::prepared(Connection::open_in_memory()?)
+    }
+
+    fn prepared(conn: Connection) -> StoreResult<Self> {
+        sqlite_schema::prepare(&conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic mid-transaction rolled that transaction back when it was
+        // dropped, so the connection itself is still usable.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn in_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+/// The columns the lease-holding operations look at.
+struct JobRow {
+    status: String,
+    profile: String,
+    lease_id: Option<String>,
+    runner_id: Option<String>,
+    runner_acked: u64,
+    last_seq: u64,
+    log_bytes: u64,
+    cancel_requested: bool,
+    claimed_ms: Option<i64>,
+    session_id: Option<String>,
+}
+
+impl JobRow {
+    fn load(tx: &Transaction<'_>, job_id: &str) -> StoreResult<JobRow> {
+        tx.prepare_cached(
+            "SELECT status, profile, lease_id, runner_id, runner_acked, last_seq, log_bytes,
+                    cancel_requested, claimed_ms, session_id
+             FROM jobs WHERE id = ?1",
+        )?
+        .query_row([job_id], |r| {
+            Ok(JobRow {
+                status: r.get(0)?,
+                profile: r.get(1)?,
+                lease_id: r.get(2)?,
+                runner_id: r.get(3)?,
+                runner_acked: r.get(4)?,
+                last_seq: r.get(5)?,
+                log_bytes: r.get(6)?,
+                cancel_requested: r.get(7)?,
+                claimed_ms: r.get(8)?,
+                session_id: r.get(9)?,
+            })
+        })
+        .optional()?
+        .ok_or(StoreError::NotFound)
+    }
+
+    fn holds(&self, lease_id: &str) -> bool {
+        self.status == "running" && self.lease_id.as_deref() == Some(lease_id)
+    }
+
+    fn lease_state(&self, expires_ms: i64) -> LeaseState {
+        LeaseState {
+            runner_id: self.runner_id.clone().unwrap_or_default(),
+            session_id: self.session_id.clone(),
+            expires_ms,
+            cancel_requested: self.cancel_requested,
+        }
+    }
+
+    /// Appends one frame to the log, keeping `last_seq`/`log_bytes` current.
+    fn append(
+        &mut self,
+        tx: &Transaction<'_>,
+        job_id: &str,
+        kind: &str,
+        json: String,
+    ) -> StoreResult<StoredFrame> {
+        insert_frame(tx, job_id, self.last_seq + 1, kind, &json)?;
+        self.last_seq += 1;
+        self.log_bytes += json.len() as u64;
+        Ok(StoredFrame {
+            seq: self.last_seq,
+            exit: kind == "exit",
+            json,
+        })
+    }
+
+    /// Stores the runner events not stored yet; a batch that skips ahead is refused.
+    fn append_runner_events(
+        &mut self,
+        tx: &Transaction<'_>,
+        job_id: &str,
+        events: Vec<RunnerEvent>,
+        max_log_bytes: u64,
+    ) -> StoreResult<Vec<StoredFrame>> {
+        let stored_acked = self.runner_acked;
+        let mut frames = Vec::new();
+        for mut event in events {
+            if event.seq <= self.runner_acked {
+                continue; // already stored by an earlier attempt of this push
+            }
+            if event.seq != self.runner_acked + 1 {
+                return Err(StoreError::SeqGap {
+                    acked: stored_acked,
+                });
+            }
+            self.runner_acked = event.seq;
+            event.body.insert("seq".into(), json!(self.last_seq + 1));
+            let json = Value::Object(event.body).to_string();
+            if self.log_bytes + json.len() as u64 > max_log_bytes {
+                return Err(StoreError::LogFull);
+            }
+            frames.push(self.append(tx, job_id, &event.kind, json)?);
+        }
+        Ok(frames)
+    }
+
+    /// Makes the job final with a record written by the server.
+    fn finalize_by_server(
+        &mut self,
+        tx: &Transaction<'_>,
+        job_id: &str,
+        status: &str,
+        message: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<Finished> {
+        let output = recovered_output(tx, job_id)?;
+        let run_ms = self.claimed_ms.map(|t| (now_ms - t).max(0) as u64);
+        let result =
+            record::server_record(status, message, &self.profile, &output, run_ms.unwrap_or(0));
+        self.finalize(tx, job_id, status, &result, now_ms, Vec::new(), run_ms)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finalize(
+        &mut self,
+        tx: &Transaction<'_>,
+        job_id: &str,
+        status: &str,
+        result_json: &str,
+        now_ms: i64,
+        mut frames: Vec<StoredFrame>,
+        run_ms: Option<u64>,
+    ) -> StoreResult<Finished> {
+        let exit = format!(
+            r#"{{"type":"exit","seq":{},"result":{}}}"#,
+            self.last_seq + 1,
+            result_json
+        );
+        frames.push(self.append(tx, job_id, "exit", exit)?);
+        tx.prepare_cached(
+            "UPDATE jobs SET status = ?2, result_json = ?3, finished_ms = ?4, last_seq = ?5,
+                    log_bytes = ?6, runner_acked = ?7, lease_expires_ms = NULL
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            job_id,
+            status,
+            result_json,
+            now_ms,
+            self.last_seq,
+            self.log_bytes,
+            self.runner_acked
+        ])?;
+        tx.prepare_cached("DELETE FROM stdin_chunks WHERE job_id = ?1")?
+            .execute([job_id])?;
+        Ok(Finished {
+            frames,
+            run_ms,
+            session_id: self.session_id.clone(),
+            duplicate: false,
+        })
+    }
+}
+
+fn insert_frame(
+    tx: &Transaction<'_>,
+    job_id: &str,
+    seq: u64,
+    kind: &str,
+    json: &str,
+) -> StoreResult<()> {
+    tx.prepare_cached("INSERT INTO events (job_id, seq, kind, frame) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![job_id, seq, kind, json])?;
+    Ok(())
+}
+
+fn status_frame(status: &str, seq: u64) -> String {
+    json!({ "type": "status", "status": status, "seq": seq }).to_string()
+}
+
+/// What the program printed before its runner vanished, so the kid still sees it.
+fn recovered_output(tx: &Transaction<'_>, job_id: &str) -> StoreResult<PartialOutput> {
+    let mut out = PartialOutput::default();
+    let mut stmt = tx.prepare_cached(
+        "SELECT kind, frame FROM events WHERE job_id = ?1 AND kind IN ('stdout', 'stderr') ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([job_id])?;
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(0)?;
+        let frame: String = row.get(1)?;
+        let data = serde_json::from_str::<Value>(&frame)
+            .ok()
+            .and_then(|v| v.get("data").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default();
+        let target = if kind == "stdout" {
+            &mut out.stdout
+        } else {
+            &mut out.stderr
+        };
+        if target.len() + data.len() > MAX_RECOVERED_OUTPUT_BYTES {
+            out.truncated = true;
+        } else {
+            target.push_str(&data);
+        }
+    }
+    Ok(out)
+}
+
+fn files_to_json(files: &[JobFile]) -> String {
+    let list: Vec<Value> = files
+        .iter()
+        .map(|f| json!({ "name": f.name, "content_base64": BASE64.encode(&f.content) }))
+        .collect();
+    Value::Array(list).to_string()
+}
+
+fn files_from_json(text: &str) -> StoreResult<Vec<JobFile>> {
+    let broken = |what: &str| StoreError::Backend(format!("stored files_json is damaged: {what}"));
+    let list: Vec<Value> = serde_json::from_str(text).map_err(|e| broken(&e.to_string()))?;
+    list.iter()
+        .map(|f| {
+            let name = f["name"].as_str().ok_or_else(|| broken("name"))?;
+            let content = f["content_base64"]
+                .as_str()
+                .ok_or_else(|| broken("content"))?;
+            Ok(JobFile {
+                name: name.to_owned(),
+                content: BASE64.decode(content).map_err(|e| broken(&e.to_string()))?,
+            })
+        })
+        .collect()
+}
+
+impl Store for SqliteStore {
+    fn create_job(&self, job: &NewJob, max_active_per_ip: u32) -> StoreResult<StoredFrame> {
+        self.in_tx(|tx| {
+            if max_active_per_ip > 0 {
+                let active: u32 = tx
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM jobs WHERE client_ip = ?1 AND status IN ('queued', 'running')",
+                    )?
+                    .query_row([&job.client_ip], |r| r.get(0))?;
+                if active >= max_active_per_ip {
+                    return Err(StoreError::TooManyActive);
+                }
+            }
+            let frame = status_frame("queued", 1);
+            tx.prepare_cached(
+                "INSERT INTO jobs (id, status, profile, lang, code, stdin, files_json, session_id,
+                                   client_ip, created_ms, last_seq, log_bytes)
+                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)",
+            )?
+            .execute(params![
+                job.id,
+                job.profile,
+                job.lang,
+                job.code,
+                job.stdin,
+                files_to_json(&job.files),
+                job.session_id,
+                job.client_ip,
+                job.now_ms,
+                frame.len() as u64,
+            ])?;
+            insert_frame(tx, &job.id, 1, "status", &frame)?;
+            Ok(StoredFrame {
+                seq: 1,
+                exit: false,
+                json: frame,
+            })
+        })
+    }
+
+    fn job_summary(&self, job_id: &str) -> StoreResult<Option<JobSummary>> {
+        let conn = self.conn();
+        let summary = conn
+            .prepare_cached("SELECT status, result_json FROM jobs WHERE id = ?1")?
+            .query_row([job_id], |r| {
+                Ok(JobSummary {
+                    status: r.get(0)?,
+                    result_json: r.get(1)?,
+                })
+            })
+            .optional()?;
+        Ok(summary)
+    }
+
+    fn claim_next(
+        &self,
+        profiles: &[String],
+        lease: &Lease,
+        now_ms: i64,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        let profiles_json = Value::from(profiles.to_vec()).to_string();
+        self.in_tx(|tx| {
+            let found = tx
+                .prepare_cached(
+                    "SELECT id, profile, lang, code, stdin, files_json, session_id, last_seq, log_bytes
+                     FROM jobs
+                     WHERE status = 'queued' AND profile IN (SELECT value FROM json_each(?1))
+                     ORDER BY created_ms, rowid LIMIT 1",
+                )?
+                .query_row([&profiles_json], |r| {
+                    Ok((
+                        ClaimedJob {
+                            id: r.get(0)?,
+                            profile: r.get(1)?,
+                            lang: r.get(2)?,
+                            code: r.get(3)?,
+                            stdin: r.get(4)?,
+                            files: Vec::new(),
+                            session_id: r.get(6)?,
+                            frames: Vec::new(),
+                        },
+                        r.get::<_, String>(5)?,
+                        r.get::<_, u64>(7)?,
+                        r.get::<_, u64>(8)?,
+                    ))
+                })
+                .optional()?;
+            let Some((mut job, files_json, last_seq, log_bytes)) = found else {
+                return Ok(None);
+            };
+            job.files = files_from_json(&files_json)?;
+            let frame = status_frame("running", last_seq + 1);
+            insert_frame(tx, &job.id, last_seq + 1, "status", &frame)?;
+            tx.prepare_cached(
+                "UPDATE jobs SET status = 'running', runner_id = ?2, lease_id = ?3, lease_expires_ms = ?4,
+                        lease_confirmed = 0, claim_attempts = claim_attempts + 1, claimed_ms = ?5,
+                        runner_acked = 0, last_seq = ?6, log_bytes = ?7
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                job.id,
+                lease.runner_id,
+                lease.lease_id,
+                lease.expires_ms,
+                now_ms,
+                last_seq + 1,
+                log_bytes + frame.len() as u64,
+            ])?;
+            job.frames.push(StoredFrame {
+                seq: last_seq + 1,
+                exit: false,
+                json: frame,
+            });
+            Ok(Some(job))
+        })
+    }
+
+    fn renew_lease(
+        &self,
+        job_id: &str,
+        lease_id: &str,
+        expires_ms: i64,
+    ) -> StoreResult<LeaseState> {
+        self.in_tx(|tx| {
+            let row = JobRow::load(tx, job_id)?;
+            if !row.holds(lease_id) {
+                return Err(StoreError::LeaseLost);
+            }
+            tx.prepare_cached(
+                "UPDATE jobs SET lease_expires_ms = ?2, lease_confirmed = 1 WHERE id = ?1",
+            )?
+            .execute(params![job_id, expires_ms])?;
+            Ok(row.lease_state(expires_ms))
+        })
+    }
+
+    fn append_events(
+        &self,
+        job_id: &str,
+        lease_id: &str,
+        events: Vec<RunnerEvent>,
+        expires_ms: i64,
+        max_log_bytes: u64,
+    ) -> StoreResult<Appended> {
+        self.in_tx(|tx| {
+            let mut row = JobRow::load(tx, job_id)?;
+            if !row.holds(lease_id) {
+                return Err(StoreError::LeaseLost);
+            }
+            let frames = row.append_runner_events(tx, job_id, events, max_log_bytes)?;
+            tx.prepare_cached(
+                "UPDATE jobs SET runner_acked = ?2, last_seq = ?3, log_bytes = ?4,
+                        lease_expires_ms = ?5, lease_confirmed = 1
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                job_id,
+                row.runner_acked,
+                row.last_seq,
+                row.log_bytes,
+                expires_ms
+            ])?;
+            Ok(Appended {
+                acked: row.runner_acked,
+                frames,
+                lease: row.lease_state(expires_ms),
+            })
+        })
+    }
+
+    fn finish_by_runner(
+        &self,
+        job_id: &str,
+        finish: RunnerFinish,
+        max_log_bytes: u64,
+    ) -> StoreResult<Finished> {
+        self.in_tx(|tx| {
+            let mut row = JobRow::load(tx, job_id)?;
+            let same_lease = row.lease_id.as_deref() == Some(finish.lease_id.as_str());
+            if record::is_final_status(&row.status) && same_lease {
+                return Ok(Finished {
+                    frames: Vec::new(),
+                    run_ms: None,
+                    session_id: row.session_id,
+                    duplicate: true,
+                });
+            }
+            if !row.holds(&finish.lease_id) {
+                return Err(StoreError::LeaseLost);
+            }
+            let frames = row.append_runner_events(tx, job_id, finish.events, max_log_bytes)?;
+            let run_ms = row.claimed_ms.map(|t| (finish.now_ms - t).max(0) as u64);
+            row.finalize(
+                tx,
+                job_id,
+                &finish.status,
+                &finish.result_json,
+                finish.now_ms,
+                frames,
+                run_ms,
+            )
+        })
+    }
+
+    fn read_log(
+        &self,
+        job_id: &str,
+        after: u64,
+        max_frames: usize,
+        max_bytes: usize,
+    ) -> StoreResult<Vec<StoredFrame>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT seq, kind, frame FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
+        let mut rows = stmt.query(params![job_id, after, max_frames as i64])?;
+        let mut frames = Vec::new();
+        let mut bytes = 0;
+        while let Some(row) = rows.next()? {
+            let json: String = row.get(2)?;
+            bytes += json.len();
+            frames.push(StoredFrame {
+                seq: row.get(0)?,
+                exit: row.get::<_, String>(1)? == "exit",
+                json,
+            });
+            if bytes >= max_bytes {
+                break;
+            }
+        }
+        Ok(frames)
+    }
+
+    fn push_stdin(&self, job_id: &str, data: &str, max_total_bytes: usize) -> StoreResult<()> {
+        self.in_tx(|tx| {
+            let (status, seq, bytes): (String, u64, u64) = tx
+                .prepare_cached("SELECT status, stdin_seq, stdin_bytes FROM jobs WHERE id = ?1")?
+                .query_row([job_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
+            if record::is_final_status(&status) {
+                return Err(StoreError::JobFinished);
+            }
+            if bytes + data.len() as u64 > max_total_bytes as u64 {
+                return Err(StoreError::StdinFull);
+            }
+            tx.prepare_cached("INSERT INTO stdin_chunks (job_id, seq, data) VALUES (?1, ?2, ?3)")?
+                .execute(params![job_id, seq + 1, data])?;
+            tx.prepare_cached("UPDATE jobs SET stdin_seq = ?2, stdin_bytes = ?3 WHERE id = ?1")?
+                .execute(params![job_id, seq + 1, bytes + data.len() as u64])?;
+            Ok(())
+        })
+    }
+
+    fn control(
+        &self,
+        job_id: &str,
+        lease_id: &str,
+        after: u64,
+        expires_ms: i64,
+    ) -> StoreResult<Control> {
+        self.in_tx(|tx| {
+            let row = JobRow::load(tx, job_id)?;
+            if !row.holds(lease_id) {
+                return Err(StoreError::LeaseLost);
+            }
+            tx.prepare_cached("UPDATE jobs SET lease_expires_ms = ?2, lease_confirmed = 1 WHERE id = ?1")?
+                .execute(params![job_id, expires_ms])?;
+            let stdin = tx
+                .prepare_cached("SELECT seq, data FROM stdin_chunks WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 256")?
+                .query_map(params![job_id, after], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Control {
+                stdin,
+                lease: row.lease_state(expires_ms),
+            })
+        })
+    }
+
+    fn request_cancel(&self, job_id: &str, now_ms: i64) -> StoreResult<CancelOutcome> {
+        self.in_tx(|tx| {
+            let mut row = JobRow::load(tx, job_id)?;
+            match row.status.as_str() {
+                "queued" => Ok(CancelOutcome::Finalized(row.finalize_by_server(
+                    tx,
+                    job_id,
+                    "cancelled",
+                    None,
+                    now_ms,
+                )?)),
+                "running" => {
+                    tx.prepare_cached("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1")?
+                        .execute([job_id])?;
+                    Ok(CancelOutcome::Requested)
+                }
+                _ => Ok(CancelOutcome::AlreadyFinal(row.status)),
+            }
+        })
+    }
+
+    fn expire_leases(&self, now_ms: i64) -> StoreResult<Vec<Expired>> {
+        self.in_tx(|tx| {
+            let due: Vec<(String, bool, i64)> = tx
+                .prepare_cached(
+                    "SELECT id, lease_confirmed, claim_attempts FROM jobs
+                     WHERE status = 'running' AND lease_expires_ms <= ?1",
+                )?
+                .query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut expired = Vec::with_capacity(due.len());
+            for (job_id, confirmed, attempts) in due {
+                let mut row = JobRow::load(tx, &job_id)?;
+                if !confirmed && attempts < MAX_CLAIM_ATTEMPTS {
+                    let frame = row.append(tx, &job_id, "status", status_frame("queued", row.last_seq + 1))?;
+                    tx.prepare_cached(
+                        "UPDATE jobs SET status = 'queued', runner_id = NULL, lease_id = NULL,
+                                lease_expires_ms = NULL, claimed_ms = NULL, last_seq = ?2, log_bytes = ?3
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![job_id, row.last_seq, row.log_bytes])?;
+                    let finished = Finished {
+                        frames: vec![frame],
+                        run_ms: None,
+                        session_id: row.session_id,
+                        duplicate: false,
+                    };
+                    expired.push(Expired { job_id, requeued: true, finished });
+                } else {
+                    let finished =
+                        row.finalize_by_server(tx, &job_id, "internal_error", Some(record::RUNNER_LOST), now_ms)?;
+                    expired.push(Expired { job_id, requeued: false, finished });
+                }
+            }
+            Ok(expired)
+        })
+    }
+
+    fn next_lease_deadline(&self) -> StoreResult<Option<i64>> {
+        let conn = self.conn();
+        let deadline = conn
+            .prepare_cached("SELECT MIN(lease_expires_ms) FROM jobs WHERE status = 'running'")?
+            .query_row([], |r| r.get(0))?;
+        Ok(deadline)
+    }
+
+    fn extend_running_leases(&self, until_ms: i64) -> StoreResult<usize> {
+        let conn = self.conn();
+        let n = conn
+            .prepare_cached(
+                "UPDATE jobs SET lease_expires_ms = MAX(COALESCE(lease_expires_ms, 0), ?1) WHERE status = 'running'",
+            )?
+            .execute([until_ms])?;
+        Ok(n)
+    }
+
+    fn count_by_status(&self) -> StoreResult<Vec<(String, u64)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT status, COUNT(*) FROM jobs GROUP BY status")?;
+        let counts = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(counts)
+    }
+
+    fn purge_finished_before(&self, before_ms: i64) -> StoreResult<usize> {
+        self.in_tx(|tx| {
+            // Children first, so the cascade has nothing left to walk.
+            for table in ["events", "stdin_chunks"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE job_id IN
+                         (SELECT id FROM jobs WHERE finished_ms IS NOT NULL AND finished_ms < ?1)"
+                    ),
+                    [before_ms],
+                )?;
+            }
+            let n = tx.execute(
+                "DELETE FROM jobs WHERE finished_ms IS NOT NULL AND finished_ms < ?1",
+                [before_ms],
+            )?;
+            Ok(n)
+        })
+    }
+
+    fn ping(&self) -> StoreResult<()> {
+        self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
