@@ -3,7 +3,7 @@
 
 use crate::helper_client;
 use crate::profiles;
-use crate::record::{LiveEvent, RecordBuilder};
+use crate::record::RecordBuilder;
 use anyhow::{bail, Context, Result};
 use sandpit_sandbox::frames::{read_frame, write_frame, Kind};
 use sandpit_sandbox::spec::{JobSpec, Outcome, Status};
@@ -105,7 +105,8 @@ pub fn run(args: ExecArgs) -> Result<i32> {
                 _ => {}
             }
         }
-        builder.on_frame(kind, &payload).map(|_: LiveEvent| ());
+        // Live mode printed the bytes above; the builder still keeps the record.
+        let _ = builder.on_frame(kind, &payload);
     }
     let _ = child.wait();
     let Some(outcome) = outcome else {

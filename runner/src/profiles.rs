@@ -6,7 +6,6 @@ use sandpit_sandbox::interp;
 use sandpit_sandbox::policy::{self, Policy};
 use sandpit_sandbox::seccomp;
 use sandpit_sandbox::spec::PreparedProfile;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Where policies live when nothing says otherwise: `./policies` in a checkout, else
@@ -53,20 +52,4 @@ pub fn load_one(dir: &Path, name: &str) -> Result<PreparedProfile> {
         Ok(p) => prepare(p),
         Err(errs) => bail!("{errs}"),
     }
-}
-
-/// Load and prepare every profile in `dir`; any invalid file is an error.
-pub fn load_all(dir: &Path) -> Result<BTreeMap<String, PreparedProfile>> {
-    let (policies, diags) = policy::load_dir(dir);
-    if !diags.is_empty() {
-        let lines: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
-        bail!("invalid policies:\n{}", lines.join("\n"));
-    }
-    if policies.is_empty() {
-        bail!("no policies found in {}", dir.display());
-    }
-    policies
-        .into_iter()
-        .map(|p| Ok((p.name.clone(), prepare(p)?)))
-        .collect()
 }

@@ -373,10 +373,7 @@ fn install_stdio(fds: &ChildFds) -> Result<(), StepError> {
 fn parent_gone(sync_r: &OwnedFd) -> bool {
     use nix::poll::{poll, PollFd, PollFlags};
     let mut pfd = [PollFd::new(sync_r.as_fd(), PollFlags::POLLIN)];
-    match poll(&mut pfd, 0u16) {
-        Ok(0) => false,
-        _ => true,
-    }
+    !matches!(poll(&mut pfd, 0u16), Ok(0))
 }
 
 /// PID 1 of the job: fork the interpreter, reap every process, and when the

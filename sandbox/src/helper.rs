@@ -15,6 +15,9 @@ pub const HELPER_ARG: &str = "__sandbox-helper";
 const MAX_FILES: usize = 64;
 const MAX_FILES_BYTES: usize = 32 << 20;
 
+/// Input files: (name, content).
+type Files = Vec<(String, Vec<u8>)>;
+
 struct StdoutSink<'a>(std::io::StdoutLock<'a>);
 
 impl Sink for StdoutSink<'_> {
@@ -38,10 +41,7 @@ fn internal_error(step: String) -> Outcome {
 }
 
 /// Read frames until `Start`: the spec and its files.
-fn read_job(
-    control: BorrowedFd<'_>,
-    buf: &mut FrameBuffer,
-) -> Result<(JobSpec, Vec<(String, Vec<u8>)>), String> {
+fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobSpec, Files), String> {
     let mut spec: Option<JobSpec> = None;
     let mut files = Vec::new();
     let mut total = 0usize;

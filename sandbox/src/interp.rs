@@ -89,12 +89,10 @@ pub fn resolve(python: &Path) -> Result<ResolvedInterpreter, InterpError> {
     // `sys.executable` is the real interpreter even when `candidate` was a wrapper
     // script (a pyenv shim), and keeps a venv's own path (so pyvenv.cfg is found).
     let exec_path = PathBuf::from(&probe.executable);
-    Ok(
-        plan(&exec_path, &probe).map_err(|source| InterpError::Probe {
-            path: shown,
-            source,
-        })?,
-    )
+    plan(&exec_path, &probe).map_err(|source| InterpError::Probe {
+        path: shown,
+        source,
+    })
 }
 
 fn find_on_path(name: &Path) -> Option<PathBuf> {

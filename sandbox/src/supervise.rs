@@ -198,7 +198,7 @@ pub fn supervise(
 
         for (w, _rev) in ready {
             match w {
-                0 | 1 | 2 => {
+                0..=2 => {
                     let fd = fds[w];
                     match read_some(fd, &mut buf) {
                         Some(usize::MAX) => {}
