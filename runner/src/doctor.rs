@@ -7,7 +7,7 @@ use anyhow::Result;
 use sandpit_sandbox::cgroup::CgroupHost;
 use sandpit_sandbox::landlock_rules::{kernel_abi, LANDLOCK_ABI};
 use sandpit_sandbox::policy::{self, Requirement};
-use sandpit_sandbox::spec::{JobSpec, Status};
+use sandpit_sandbox::spec::{JobInput, Status};
 use std::path::PathBuf;
 
 struct Report {
@@ -138,14 +138,13 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
             prepared.interpreter.exec_path.display(),
             prepared.interpreter.version
         );
-        let spec = JobSpec {
+        let input = JobInput {
             job_id: exec::local_job_id(),
-            profile: prepared,
             code: "print(input())\n".into(),
             env: vec![],
             collect: None,
         };
-        match exec::run_to_record(&spec, b"sandpit-ok\n") {
+        match exec::run_to_record(&prepared, &input, b"sandpit-ok\n") {
             Ok((rec, _)) if rec.status == Status::Ok.as_str() && rec.stdout == "sandpit-ok\n" => r
                 .line(
                     true,

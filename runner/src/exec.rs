@@ -6,7 +6,7 @@ use crate::profiles;
 use crate::record::RecordBuilder;
 use anyhow::{bail, Context, Result};
 use sandpit_sandbox::frames::{read_frame, write_frame, Kind};
-use sandpit_sandbox::spec::{JobSpec, Outcome, Status};
+use sandpit_sandbox::spec::{JobInput, Outcome, PreparedProfile, Status};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -58,14 +58,16 @@ pub fn run(args: ExecArgs) -> Result<i32> {
         None => None,
     };
     let profile_name = profile.policy.name.clone();
-    let spec = JobSpec {
+    let input = JobInput {
         job_id: local_job_id(),
-        profile,
         code,
         env: vec![("SANDPIT_LANG".into(), lang)],
         collect: None,
     };
-    let helper = helper_client::start(&spec, &[]).context("starting the sandbox helper")?;
+    let mut helper = helper_client::spawn_warm(&profile).context("starting the sandbox helper")?;
+    helper
+        .send_job(&input, &[])
+        .context("sending the job to the sandbox helper")?;
     let mut child = helper.child;
     let mut out = helper.stdout;
     // The helper's stdin stays open for the whole job (closing it means "cancel"), so
@@ -163,15 +165,19 @@ fn spawn_stdin_pump(control: Arc<Mutex<std::process::ChildStdin>>) {
 /// Run a prepared job to its end with fixed stdin and return its record (used by
 /// `doctor` to prove each profile works end to end).
 pub fn run_to_record(
-    spec: &JobSpec,
+    profile: &PreparedProfile,
+    input: &JobInput,
     stdin: &[u8],
 ) -> Result<(crate::record::ResultRecord, Outcome)> {
-    let helper = helper_client::start(spec, &[]).context("starting the sandbox helper")?;
+    let mut helper = helper_client::spawn_warm(profile).context("starting the sandbox helper")?;
+    helper
+        .send_job(input, &[])
+        .context("sending the job to the sandbox helper")?;
     let (mut child, mut control, mut out) = (helper.child, helper.stdin, helper.stdout);
     write_frame(&mut control, Kind::StdinData, stdin)?;
     write_frame(&mut control, Kind::StdinEof, &[])?;
     control.flush()?;
-    let mut builder = RecordBuilder::new(&spec.profile.policy.name);
+    let mut builder = RecordBuilder::new(&profile.policy.name);
     while let Some((kind, payload)) = read_frame(&mut out)? {
         if kind == Kind::Outcome {
             let outcome: Outcome = serde_json::from_slice(&payload)?;

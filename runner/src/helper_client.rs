@@ -1,10 +1,13 @@
-//! Starting the per-job sandbox helper: a fresh copy of this binary with a clean
-//! environment (nothing of the runner's, such as its token, can reach the job), fed the
-//! job over its stdin as frames.
+//! Starting per-job sandbox helpers: fresh copies of this binary with a clean
+//! environment (nothing of the runner's, such as its token, can reach a job).
+//!
+//! A helper is started with a profile only and builds and parks its sandbox at once
+//! ("warm"); the job is sent later with `send_job`. `exec` does both back to back; the
+//! worker keeps warm helpers ready so a claimed job only pays for Python's start.
 
 use sandpit_sandbox::frames::{encode_named, write_frame, Kind};
 use sandpit_sandbox::helper::HELPER_ARG;
-use sandpit_sandbox::spec::JobSpec;
+use sandpit_sandbox::spec::{JobInput, PreparedProfile, WarmSpec};
 use std::io::{self, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
@@ -14,9 +17,8 @@ pub struct HelperProcess {
     pub stdout: ChildStdout,
 }
 
-/// Spawn the helper and hand it the job. Stdin frames (and cancel) may follow on
-/// `stdin`; output frames come on `stdout`, ending with `Outcome`.
-pub fn start(spec: &JobSpec, files: &[(String, Vec<u8>)]) -> io::Result<HelperProcess> {
+/// Spawn a helper and have it build a sandbox for `profile`.
+pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
     let mut child = Command::new("/proc/self/exe")
         .arg(HELPER_ARG)
         .env_clear()
@@ -32,18 +34,36 @@ pub fn start(spec: &JobSpec, files: &[(String, Vec<u8>)]) -> io::Result<HelperPr
         .stdout
         .take()
         .ok_or_else(|| io::Error::other("helper stdout"))?;
-    let spec_json = serde_json::to_vec(spec).map_err(io::Error::other)?;
-    let mut msg = Vec::with_capacity(spec_json.len() + 64);
-    write_frame(&mut msg, Kind::Spec, &spec_json)?;
-    for (name, data) in files {
-        write_frame(&mut msg, Kind::File, &encode_named(name, data))?;
-    }
-    write_frame(&mut msg, Kind::Start, &[])?;
-    stdin.write_all(&msg)?;
+    let warm = serde_json::to_vec(&WarmSpec {
+        profile: profile.clone(),
+    })
+    .map_err(io::Error::other)?;
+    write_frame(&mut stdin, Kind::Profile, &warm)?;
     stdin.flush()?;
     Ok(HelperProcess {
         child,
         stdin,
         stdout,
     })
+}
+
+/// The job's frames: the job itself, its files, then `Start`.
+pub fn job_frames(input: &JobInput, files: &[(String, Vec<u8>)]) -> io::Result<Vec<u8>> {
+    let json = serde_json::to_vec(input).map_err(io::Error::other)?;
+    let mut msg = Vec::with_capacity(json.len() + 64);
+    write_frame(&mut msg, Kind::Job, &json)?;
+    for (name, data) in files {
+        write_frame(&mut msg, Kind::File, &encode_named(name, data))?;
+    }
+    write_frame(&mut msg, Kind::Start, &[])?;
+    Ok(msg)
+}
+
+impl HelperProcess {
+    /// Hand a job to this (warm) helper. Stdin frames and cancel may follow on `stdin`;
+    /// output frames come on `stdout`, ending with `Outcome`.
+    pub fn send_job(&mut self, input: &JobInput, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+        self.stdin.write_all(&job_frames(input, files)?)?;
+        self.stdin.flush()
+    }
 }

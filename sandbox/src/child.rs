@@ -8,7 +8,7 @@
 use crate::error::{AtStep, Step, StepError};
 use crate::landlock_rules::LandlockPlan;
 use crate::report::{Report, ReportWriter};
-use crate::spec::CollectQuota;
+use crate::spec::{valid_file_name, CollectQuota, JobInput, PROGRAM_NAME};
 use caps::CapSet;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{unshare, CloneFlags};
@@ -39,6 +39,8 @@ pub struct TreeMount {
 /// The fds the child needs; all are close-on-exec until dup'ed onto 0–3.
 pub struct ChildFds {
     pub sync_r: OwnedFd,
+    /// The job (program, files, environment) arrives here once the sandbox is built.
+    pub job_r: OwnedFd,
     pub report_w: OwnedFd,
     pub collect_w: OwnedFd,
     pub stdin_r: OwnedFd,
@@ -60,15 +62,13 @@ pub struct ChildPlan {
     pub work_dir: PathBuf,
     pub work_dir_bytes: u64,
     pub tmp_bytes: u64,
-    /// Files written into the work dir before the program starts (name, content).
-    pub files: Vec<(String, Vec<u8>)>,
     pub rlimits: Vec<(Resource, u64, u64)>,
     pub landlock: LandlockPlan,
     pub seccomp: Vec<seccompiler::BpfProgram>,
     pub exec_path: CString,
     pub argv: Vec<CString>,
-    pub envp: Vec<CString>,
-    pub collect: Option<CollectQuota>,
+    /// The clean environment; the job's own `SANDPIT_*` variables are added to it.
+    pub base_env: Vec<(String, String)>,
 }
 
 /// Entry point inside the clone. Never returns to the caller's logic: it becomes init.
@@ -237,8 +237,10 @@ fn setup_and_run(
         Some("subset=pid,hidepid=invisible"),
     )
     .at(Step::Proc, "mount(proc)")?;
-    // 11. The program and its files, created fresh in the empty work dir.
-    for (name, data) in &plan.files {
+    // 11. Parked until the job arrives: then the program and its files are created
+    //     fresh in the empty work dir.
+    let job = receive_job(&fds.job_r)?;
+    for (name, data) in &job.files {
         write_new_file(&work.join(name), data)?;
     }
     // 12. Switch root; the old root is detached; the new root becomes read-only.
@@ -322,7 +324,46 @@ fn setup_and_run(
             .map_err(|e| StepError::check(Step::Seccomp, "seccomp", e.to_string()))?;
     }
     // 21. Stay as init: start the interpreter, reap everything, pass on how it ended.
-    be_init(plan, fds, report)
+    be_init(plan, &job, fds, report)
+}
+
+/// The job as the child receives it.
+struct ReceivedJob {
+    files: Vec<(String, Vec<u8>)>,
+    env: Vec<(String, String)>,
+    collect: Option<CollectQuota>,
+}
+
+fn receive_job(fd: &OwnedFd) -> Result<ReceivedJob, StepError> {
+    use crate::frames::{decode_named, read_frame, Kind};
+    let bad = |what: &str| StepError::check(Step::WriteFiles, "read(job)", what.to_string());
+    let mut r = std::fs::File::from(fd.try_clone().at(Step::WriteFiles, "dup(job)")?);
+    let mut input: Option<JobInput> = None;
+    let mut files = Vec::new();
+    loop {
+        match read_frame(&mut r).at(Step::WriteFiles, "read(job)")? {
+            Some((Kind::Job, p)) => {
+                input = Some(serde_json::from_slice(&p).map_err(|_| bad("job"))?)
+            }
+            Some((Kind::File, p)) => {
+                let (name, data) = decode_named(&p).ok_or_else(|| bad("file frame"))?;
+                if !valid_file_name(&name) || name == PROGRAM_NAME {
+                    return Err(bad("file name"));
+                }
+                files.push((name, data.to_vec()));
+            }
+            Some((Kind::Start, _)) => break,
+            _ => return Err(bad("no job")),
+        }
+    }
+    let input = input.ok_or_else(|| bad("no job"))?;
+    input.validate().map_err(|e| bad(&e))?;
+    files.insert(0, (PROGRAM_NAME.to_string(), input.code.into_bytes()));
+    Ok(ReceivedJob {
+        files,
+        env: input.env,
+        collect: input.collect,
+    })
 }
 
 fn write_new_file(path: &Path, data: &[u8]) -> Result<(), StepError> {
@@ -381,14 +422,22 @@ fn parent_gone(sync_r: &OwnedFd) -> bool {
 /// collect the work dir's files, report, exit.
 fn be_init(
     plan: &ChildPlan,
+    job: &ReceivedJob,
     fds: &ChildFds,
     report: &ReportWriter,
 ) -> Result<Infallible, StepError> {
+    let envp = plan
+        .base_env
+        .iter()
+        .chain(&job.env)
+        .map(|(k, v)| CString::new(format!("{k}={v}")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| StepError::check(Step::ExecInterpreter, "env", "NUL byte"))?;
     // SAFETY: this process is single-threaded (the helper never starts threads), so the
     // child may do anything before exec.
     let child = match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
         ForkResult::Child => {
-            let err = nix::unistd::execve(&plan.exec_path, &plan.argv, &plan.envp).unwrap_err();
+            let err = nix::unistd::execve(&plan.exec_path, &plan.argv, &envp).unwrap_err();
             report.send(Report::SetupFailed {
                 step: Step::ExecInterpreter,
                 errno: err as i32,
@@ -421,7 +470,7 @@ fn be_init(
             Err(_) => break, // ECHILD: nothing left to reap
         }
     }
-    if let Some(q) = plan.collect {
+    if let Some(q) = job.collect {
         crate::collect::send_work_files(&plan.work_dir, q, fds.collect_w.as_raw_fd());
     }
     report.send(program_end.unwrap_or(Report::Exited(255)));

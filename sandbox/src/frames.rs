@@ -12,8 +12,10 @@ pub const MAX_FRAME: usize = 64 << 20;
 #[repr(u8)]
 pub enum Kind {
     // runner → helper
-    /// JSON `JobSpec`.
-    Spec = 1,
+    /// JSON `WarmSpec`: the profile; the helper builds and parks a sandbox.
+    Profile = 1,
+    /// JSON `JobInput`: the job itself (files follow).
+    Job = 7,
     /// An input file: `[name_len: u16 LE][name][data]`.
     File = 2,
     /// All files sent; start the program.
@@ -36,8 +38,8 @@ impl Kind {
     pub fn from_u8(v: u8) -> Option<Kind> {
         use Kind::*;
         [
-            Spec, File, Start, StdinData, StdinEof, Cancel, Stdout, Stderr, Event, OutputFile,
-            Outcome,
+            Profile, Job, File, Start, StdinData, StdinEof, Cancel, Stdout, Stderr, Event,
+            OutputFile, Outcome,
         ]
         .into_iter()
         .find(|k| *k as u8 == v)

@@ -1,11 +1,14 @@
 //! The per-job helper process: a fresh, single-threaded re-execution of the runner
-//! binary (`sandpit-runner __sandbox-helper`). It reads one job from stdin (frames),
-//! starts the sandbox, supervises it, streams output frames on stdout, and ends with
-//! an `Outcome` frame. Being its own process keeps the namespace work away from the
-//! runner's threads and keeps a crash in set-up from touching the runner.
+//! binary (`sandpit-runner __sandbox-helper`). Being its own process keeps the namespace
+//! work away from the runner's threads and keeps a crash in set-up from touching it.
+//!
+//! Two phases, so a runner can keep sandboxes warm:
+//! 1. `Profile` frame → build the sandbox and park it (namespaces, root, cgroup);
+//! 2. `Job` + `File`… + `Start` frames → hand the job to the parked child, supervise it,
+//!    stream output frames on stdout, and end with one `Outcome` frame.
 
 use crate::frames::{decode_named, write_frame, FrameBuffer, Kind};
-use crate::spec::{valid_file_name, JobSpec, Outcome, Status};
+use crate::spec::{valid_file_name, JobInput, Outcome, Status, WarmSpec};
 use crate::supervise::{supervise, Sink};
 use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -40,42 +43,14 @@ fn internal_error(step: String) -> Outcome {
     }
 }
 
-/// Read frames until `Start`: the spec and its files.
-fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobSpec, Files), String> {
-    let mut spec: Option<JobSpec> = None;
-    let mut files = Vec::new();
-    let mut total = 0usize;
-    let mut chunk = vec![0u8; 64 << 10];
+/// Next complete frame from the control stream, reading more as needed.
+fn next_frame(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(Kind, Vec<u8>), String> {
+    let mut chunk = [0u8; 64 << 10];
     loop {
-        while let Some((kind, payload)) = buf.next_frame().map_err(|e| format!("ReadSpec: {e}"))? {
-            match kind {
-                Kind::Spec => {
-                    spec = Some(
-                        serde_json::from_slice(&payload)
-                            .map_err(|e| format!("ReadSpec: bad spec: {e}"))?,
-                    )
-                }
-                Kind::File => {
-                    let (name, data) = decode_named(&payload).ok_or("ReadSpec: bad file frame")?;
-                    total += data.len();
-                    if !valid_file_name(&name)
-                        || files.len() >= MAX_FILES
-                        || total > MAX_FILES_BYTES
-                    {
-                        return Err(format!("ValidateSpec: file {name:?} refused"));
-                    }
-                    files.push((name, data.to_vec()));
-                }
-                Kind::Start => {
-                    return spec
-                        .map(|s| (s, files))
-                        .ok_or_else(|| "ReadSpec: start before spec".into())
-                }
-                other => return Err(format!("ReadSpec: unexpected frame {other:?}")),
-            }
+        if let Some(f) = buf.next_frame().map_err(|e| format!("ReadSpec: {e}"))? {
+            return Ok(f);
         }
-        let n =
-            nix::unistd::read(control.as_fd(), &mut chunk).map_err(|e| format!("ReadSpec: {e}"))?;
+        let n = nix::unistd::read(control, &mut chunk).map_err(|e| format!("ReadSpec: {e}"))?;
         if n == 0 {
             return Err("ReadSpec: the runner closed the pipe".into());
         }
@@ -83,22 +58,71 @@ fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobSpec, 
     }
 }
 
-fn validate(spec: &JobSpec) -> Result<(), String> {
-    let id_ok = !spec.job_id.is_empty()
-        && spec.job_id.len() <= 64
-        && spec
-            .job_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !id_ok {
-        return Err("ValidateSpec: bad job id".into());
+fn read_profile(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<WarmSpec, String> {
+    match next_frame(control, buf)? {
+        (Kind::Profile, p) => {
+            serde_json::from_slice(&p).map_err(|e| format!("ReadSpec: bad profile: {e}"))
+        }
+        (other, _) => Err(format!("ReadSpec: expected the profile, got {other:?}")),
     }
-    for (k, _) in &spec.env {
-        if !k.starts_with("SANDPIT_") || !k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
-            return Err(format!("ValidateSpec: job env {k:?} refused"));
+}
+
+fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobInput, Files), String> {
+    let mut input: Option<JobInput> = None;
+    let mut files = Vec::new();
+    let mut total = 0usize;
+    loop {
+        match next_frame(control, buf)? {
+            (Kind::Job, p) => {
+                input = Some(
+                    serde_json::from_slice(&p).map_err(|e| format!("ReadSpec: bad job: {e}"))?,
+                )
+            }
+            (Kind::File, p) => {
+                let (name, data) = decode_named(&p).ok_or("ReadSpec: bad file frame")?;
+                total += data.len();
+                if !valid_file_name(&name) || files.len() >= MAX_FILES || total > MAX_FILES_BYTES {
+                    return Err(format!("ValidateSpec: file {name:?} refused"));
+                }
+                files.push((name, data.to_vec()));
+            }
+            (Kind::Start, _) => {
+                let input = input.ok_or("ReadSpec: start before the job")?;
+                input.validate().map_err(|e| format!("ValidateSpec: {e}"))?;
+                return Ok((input, files));
+            }
+            (other, _) => return Err(format!("ReadSpec: unexpected frame {other:?}")),
         }
     }
-    Ok(())
+}
+
+fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> Outcome {
+    let mut buf = FrameBuffer::default();
+    let warm = match read_profile(control, &mut buf) {
+        Ok(w) => w,
+        Err(e) => return internal_error(e),
+    };
+    let parked = match crate::launch::park(&warm.profile, &format!("{}", std::process::id())) {
+        Ok(p) => p,
+        Err(e) => return internal_error(e.to_string()),
+    };
+    let (input, files) = match read_job(control, &mut buf) {
+        Ok(j) => j,
+        Err(e) => return internal_error(e),
+    };
+    let job = match parked.start(&input, &files) {
+        Ok(j) => j,
+        Err(e) => return internal_error(e.to_string()),
+    };
+    // Frames that arrived in the same read as Start (early stdin) go first.
+    supervise(
+        job,
+        &warm.profile.policy.limits,
+        input.collect,
+        control,
+        sink,
+        buf.take_rest(),
+    )
 }
 
 /// Entry point; returns the process exit code.
@@ -110,28 +134,13 @@ pub fn helper_main() -> i32 {
         nix::sys::signal::Signal::SIGINT,
         nix::sys::signal::Signal::SIGPIPE,
     ] {
-        // SAFETY: installing SIG_IGN has no handler code to be unsafe about.
+        // SAFETY: installing SIG_IGN runs no handler code.
         let _ = unsafe { nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigIgn) };
     }
     let stdin = std::io::stdin();
-    let control = stdin.as_fd();
     let stdout = std::io::stdout();
     let mut sink = StdoutSink(stdout.lock());
-    let mut buf = FrameBuffer::default();
-    let outcome = match read_job(control, &mut buf) {
-        Err(e) => internal_error(e),
-        Ok((spec, files)) => match validate(&spec) {
-            Err(e) => internal_error(e),
-            Ok(()) => match crate::launch::launch(&spec, files) {
-                Err(e) => internal_error(e.to_string()),
-                Ok(job) => {
-                    // Frames that arrived in the same read as Start (early stdin) go
-                    // to the supervisor first.
-                    supervise(job, &spec, control, &mut sink, buf.take_rest())
-                }
-            },
-        },
-    };
+    let outcome = run(stdin.as_fd(), &mut sink);
     if let Some(step) = &outcome.failed_step {
         eprintln!("sandpit helper: job failed: {step}");
     }

@@ -4,15 +4,17 @@
 use crate::cgroup::{CgroupHost, CgroupLimits, JobCgroup};
 use crate::child::{child_main, ChildFds, ChildPlan, TreeMount, KID_ID};
 use crate::error::{AtStep, Step, StepError};
+use crate::frames::{encode_named, write_frame, Kind};
 use crate::landlock_rules::{LandlockPlan, PathAccess};
 use crate::policy::Requirement;
-use crate::spec::{JobSpec, EVENT_FD, PROGRAM_NAME, RUNTIME_MOUNT};
+use crate::spec::{JobInput, PreparedProfile, EVENT_FD, PROGRAM_NAME, RUNTIME_MOUNT};
 use crate::uidslot::UidSlot;
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::sys::resource::Resource;
 use nix::unistd::{pipe2, Pid};
 use std::ffi::CString;
+use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -79,9 +81,40 @@ fn pipe() -> Result<Pipe, StepError> {
     Ok(Pipe { r, w })
 }
 
-/// Start the job's sandbox. `files` are (name, content), already validated.
-pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched, StepError> {
-    let profile = &spec.profile;
+/// A sandbox built and parked before its job is known: namespaces made, root
+/// assembled, cgroup attached; the child waits for the job on `job_w`.
+pub struct Parked {
+    launched: Launched,
+    job_w: OwnedFd,
+}
+
+impl Parked {
+    /// Hand the job to the parked child (program, files, job environment) and start
+    /// the clock. `files` are (name, content), already validated.
+    pub fn start(
+        mut self,
+        input: &JobInput,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<Launched, StepError> {
+        let json = serde_json::to_vec(input)
+            .map_err(|e| StepError::check(Step::ReadSpec, "serialize job", e.to_string()))?;
+        let mut msg = Vec::with_capacity(json.len() + input.code.len() + 64);
+        let mut push = |k, p: &[u8]| write_frame(&mut msg, k, p);
+        push(Kind::Job, &json).at(Step::WriteFiles, "frame")?;
+        for (name, data) in files {
+            push(Kind::File, &encode_named(name, data)).at(Step::WriteFiles, "frame")?;
+        }
+        push(Kind::Start, &[]).at(Step::WriteFiles, "frame")?;
+        self.launched.started = Instant::now();
+        let mut w = std::fs::File::from(self.job_w);
+        // The child reads this while we write (a pipe holds only 64 KiB).
+        w.write_all(&msg).at(Step::WriteFiles, "write(job)")?;
+        Ok(self.launched)
+    }
+}
+
+/// Build a sandbox for `profile` and park it until its job arrives.
+pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
     let policy = &profile.policy;
     let limits = &policy.limits;
     let is_root = nix::unistd::geteuid().is_root();
@@ -111,7 +144,7 @@ pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched,
         Requirement::Required => {
             let host = CgroupHost::discover()
                 .map_err(|e| StepError::check(Step::CgroupCreate, "discover", e.to_string()))?;
-            let tag = format!("{}-{}", std::process::id(), spec.job_id);
+            let tag = format!("{}-{tag}", std::process::id());
             let lim = CgroupLimits {
                 memory_bytes: limits.memory_bytes,
                 pids: limits.pids,
@@ -184,7 +217,8 @@ pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched,
         rules,
     };
 
-    // 5. The program's command line and clean environment.
+    // 5. The program's command line and clean environment (the job adds its own
+    //    `SANDPIT_*` variables when it arrives).
     let exec_path = &profile.interpreter.exec_path;
     let mut env = base_env(exec_path, &work_dir);
     env.extend(policy.env.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -193,11 +227,6 @@ pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched,
         env.push(("SANDPIT_EVENT_FD".into(), EVENT_FD.to_string()));
     }
     env.extend(profile.runtime_env.iter().cloned());
-    env.extend(spec.env.iter().cloned());
-    let envp = env
-        .iter()
-        .map(|(k, v)| cstring(format!("{k}={v}")))
-        .collect::<Result<Vec<_>, _>>()?;
     let program = work_dir.join(PROGRAM_NAME);
     let exec_c = cstring(exec_path.as_os_str().as_bytes())?;
     let argv = vec![exec_c.clone(), cstring(program.as_os_str().as_bytes())?];
@@ -221,9 +250,6 @@ pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched,
         (Resource::RLIMIT_MSGQUEUE, 0, 0),
     ];
 
-    let mut all_files = vec![(PROGRAM_NAME.to_string(), spec.code.clone().into_bytes())];
-    all_files.extend(files);
-
     let newroot = Path::new(STATE_DIR).join("newroot");
     std::fs::create_dir_all(&newroot).at(Step::RootTmpfs, "mkdir(newroot)")?;
 
@@ -235,21 +261,20 @@ pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched,
         work_dir,
         work_dir_bytes: limits.work_dir_bytes,
         tmp_bytes: limits.tmp_bytes,
-        files: all_files,
         rlimits,
         landlock,
         seccomp: profile.seccomp.programs(),
         exec_path: exec_c,
         argv,
-        envp,
-        collect: spec.collect,
+        base_env: env,
     };
 
     // 6. Pipes, all close-on-exec.
-    let (sync, report, collect) = (pipe()?, pipe()?, pipe()?);
+    let (sync, report, collect, job) = (pipe()?, pipe()?, pipe()?, pipe()?);
     let (stdin, stdout, stderr, events) = (pipe()?, pipe()?, pipe()?, pipe()?);
     let child_fds = ChildFds {
         sync_r: sync.r,
+        job_r: job.r,
         report_w: report.w,
         collect_w: collect.w,
         stdin_r: stdin.r,
@@ -307,22 +332,24 @@ pub fn launch(spec: &JobSpec, files: Vec<(String, Vec<u8>)>) -> Result<Launched,
         .at(Step::WaitRelease, "write(sync)")
         .map_err(kill_on_err)?;
 
-    Ok(Launched {
-        pid,
-        pidfd,
-        stdin_w: stdin.w,
-        stdout_r: stdout.r,
-        stderr_r: stderr.r,
-        events_r: events.r,
-        report_r: report.r,
-        collect_r: collect.r,
-        sync_w: sync.w,
-        cgroup,
-        started: Instant::now(),
-        _slot: Some(slot),
+    Ok(Parked {
+        launched: Launched {
+            pid,
+            pidfd,
+            stdin_w: stdin.w,
+            stdout_r: stdout.r,
+            stderr_r: stderr.r,
+            events_r: events.r,
+            report_r: report.r,
+            collect_r: collect.r,
+            sync_w: sync.w,
+            cgroup,
+            started: Instant::now(),
+            _slot: Some(slot),
+        },
+        job_w: job.w,
     })
 }
-
 /// A setup failure the child reported before dying, if any (read after it was reaped,
 /// so the pipe holds everything it wrote).
 fn child_reported_failure(report_r: &OwnedFd) -> Option<StepError> {

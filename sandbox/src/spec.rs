@@ -35,17 +35,48 @@ pub struct CollectQuota {
     pub max_total_bytes: u64,
 }
 
-/// One job, as sent to the helper in the `Spec` frame (files follow in `File` frames).
+/// What a helper is started with, before any job is known: enough to build and park
+/// a sandbox (namespaces, mounts, cgroup) so a job that arrives later only pays for
+/// starting the interpreter. Sent in the `Profile` frame.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JobSpec {
-    /// Used in cgroup names and logs only; `[A-Za-z0-9_-]{1,64}`.
-    pub job_id: String,
+pub struct WarmSpec {
     pub profile: PreparedProfile,
+}
+
+/// One job, sent to a (possibly already warm) helper in the `Job` frame; its files
+/// follow in `File` frames, then `Start`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobInput {
+    /// For logs only; `[A-Za-z0-9_-]{1,64}`.
+    pub job_id: String,
     pub code: String,
-    /// Job-specific environment (e.g. `SANDPIT_LANG`); names are checked by the helper.
+    /// Job-specific environment (`SANDPIT_*` names only, e.g. `SANDPIT_LANG`).
     pub env: Vec<(String, String)>,
     /// Collect regular files left in the work dir (session memory), within this quota.
     pub collect: Option<CollectQuota>,
+}
+
+impl JobInput {
+    /// Check what the helper must not trust blindly.
+    pub fn validate(&self) -> Result<(), String> {
+        let id_ok = !self.job_id.is_empty()
+            && self.job_id.len() <= 64
+            && self
+                .job_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            return Err("bad job id".into());
+        }
+        for (k, v) in &self.env {
+            let name_ok =
+                k.starts_with("SANDPIT_") && k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+            if !name_ok || v.contains('\0') {
+                return Err(format!("job env {k:?} refused"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How a job ended.

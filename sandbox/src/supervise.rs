@@ -7,8 +7,9 @@ use crate::collect::parse_collected;
 use crate::error::Step;
 use crate::frames::{encode_named, FrameBuffer, Kind};
 use crate::launch::Launched;
+use crate::policy::Limits;
 use crate::report::{Report, RECORD};
-use crate::spec::{JobSpec, Outcome, Status};
+use crate::spec::{CollectQuota, Outcome, Status};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -69,12 +70,12 @@ fn set_nonblocking(fd: BorrowedFd<'_>) {
 /// (StdinData / StdinEof / Cancel); its EOF means the runner is gone (cancel).
 pub fn supervise(
     job: Launched,
-    spec: &JobSpec,
+    limits: &Limits,
+    collect: Option<CollectQuota>,
     control: BorrowedFd<'_>,
     sink: &mut dyn Sink,
     early_control: Vec<u8>,
 ) -> Outcome {
-    let limits = &spec.profile.policy.limits;
     let deadline = job.started + Duration::from_millis(limits.wall_ms);
     let mut st = State {
         output_used: 0,
@@ -104,9 +105,7 @@ pub fn supervise(
     let mut open = [true; 5]; // stdout, stderr, events, collect, report
     let mut event_line: Vec<u8> = Vec::new();
     let mut collected: Vec<u8> = Vec::new();
-    let collect_cap = spec
-        .collect
-        .map_or(0, |q| q.max_total_bytes as usize + q.max_files * 200);
+    let collect_cap = collect.map_or(0, |q| q.max_total_bytes as usize + q.max_files * 200);
     let mut report_buf: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     let mut sink_broken = false;
@@ -316,7 +315,7 @@ pub fn supervise(
         // A last event without its newline still counts as an event.
         let _ = sink.frame(Kind::Event, &event_line);
     }
-    if let Some(q) = spec.collect {
+    if let Some(q) = collect {
         if st.stop.is_none() && !sink_broken {
             for (name, data) in parse_collected(&collected, q) {
                 let _ = sink.frame(Kind::OutputFile, &encode_named(&name, &data));
