@@ -131,7 +131,7 @@ async fn claim(
         "leaseId": lease.lease_id,
         "leaseExpiresAt": lease.expires_ms,
         "leaseSeconds": lease_seconds(&state),
-        "heartbeatSeconds": lease_seconds(&state) / 3.0,
+        "heartbeatSeconds": (state.config.timing.lease.as_millis() / 3) as f64 / 1000.0,
         "profile": job.profile,
         "lang": job.lang,
         "code": job.code,

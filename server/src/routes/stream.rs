@@ -109,7 +109,15 @@ async fn watch(state: &AppState, job_id: &str, mut socket: WebSocket) -> Result<
                     send_error(&mut socket, "bad_frame", "send JSON text frames").await?;
                 }
                 Some(Ok(_)) => {} // ping/pong are answered by the library
-                Some(Err(_)) | None => return Ok(()),
+                Some(Err(e)) => {
+                    // Typically a message over the size limit: say so, then hang up.
+                    let _ = socket.send(Message::Close(Some(CloseFrame {
+                        code: axum::extract::ws::close_code::SIZE,
+                        reason: Utf8Bytes::from_static("message too big"),
+                    }))).await;
+                    return Err(StreamEnd::Socket(e));
+                }
+                None => return Ok(()),
             },
             _ = ping.tick() => socket.send(Message::Ping(Default::default())).await?,
         }

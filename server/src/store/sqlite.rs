@@ -175,6 +175,9 @@ impl JobRow {
         message: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Finished> {
+        // The lease dies with the job: a runner that comes back late gets
+        // `LeaseLost`, not the "already stored" answer of a repeated push.
+        self.lease_id = None;
         let output = recovered_output(tx, job_id)?;
         let run_ms = self.claimed_ms.map(|t| (now_ms - t).max(0) as u64);
         let result =
@@ -201,7 +204,7 @@ impl JobRow {
         frames.push(self.append(tx, job_id, "exit", exit)?);
         tx.prepare_cached(
             "UPDATE jobs SET status = ?2, result_json = ?3, finished_ms = ?4, last_seq = ?5,
-                    log_bytes = ?6, runner_acked = ?7, lease_expires_ms = NULL
+                    log_bytes = ?6, runner_acked = ?7, lease_expires_ms = NULL, lease_id = ?8
              WHERE id = ?1",
         )?
         .execute(params![
@@ -211,7 +214,8 @@ impl JobRow {
             now_ms,
             self.last_seq,
             self.log_bytes,
-            self.runner_acked
+            self.runner_acked,
+            self.lease_id
         ])?;
         tx.prepare_cached("DELETE FROM stdin_chunks WHERE job_id = ?1")?
             .execute([job_id])?;
