@@ -237,13 +237,7 @@ fn setup_and_run(
         Some("subset=pid,hidepid=invisible"),
     )
     .at(Step::Proc, "mount(proc)")?;
-    // 11. Parked until the job arrives: then the program and its files are created
-    //     fresh in the empty work dir.
-    let job = receive_job(&fds.job_r)?;
-    for (name, data) in &job.files {
-        write_new_file(&work.join(name), data)?;
-    }
-    // 12. Switch root; the old root is detached; the new root becomes read-only.
+    // 11. Switch root; the old root is detached; the new root becomes read-only.
     chdir(root).at(Step::PivotRoot, "chdir(newroot)")?;
     pivot_root(".", ".").at(Step::PivotRoot, "pivot_root")?;
     umount2(".", MntFlags::MNT_DETACH).at(Step::PivotRoot, "umount2(old root)")?;
@@ -256,13 +250,19 @@ fn setup_and_run(
     mount(None::<&str>, "/", None::<&str>, root_ro, None::<&str>)
         .at(Step::RemountRootReadOnly, "remount(/, ro)")?;
     chdir(&plan.work_dir).at(Step::WorkDir, "chdir(work dir)")?;
-    // 13. Wait until the parent attached us to the job's cgroup, then hide the host's
+    // 12. Wait until the parent attached us to the job's cgroup, then hide the host's
     //     cgroup paths behind our own cgroup namespace.
     wait_byte(&fds.sync_r, Step::WaitRelease)?;
     unshare(CloneFlags::CLONE_NEWCGROUP).at(Step::UnshareCgroup, "unshare(CLONE_NEWCGROUP)")?;
-    // 14. Resource limits (CPU seconds, file size, open files, no core dumps, ...).
+    // 13. Resource limits (CPU seconds, file size, open files, no core dumps, ...).
     for (res, soft, hard) in &plan.rlimits {
         setrlimit(*res, *soft, *hard).at(Step::Rlimits, "setrlimit")?;
+    }
+    // 14. Parked: everything above is done before a job exists. When it arrives, the
+    //     program and its files are created fresh in the empty work dir.
+    let job = receive_job(&fds.job_r)?;
+    for (name, data) in &job.files {
+        write_new_file(&plan.work_dir.join(name), data)?;
     }
     // 15. The program's stdio and event fd become 0, 1, 2, 3; everything else closes
     //     at exec.

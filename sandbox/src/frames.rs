@@ -32,6 +32,8 @@ pub enum Kind {
     OutputFile = 23,
     /// JSON `Outcome`; always the last frame.
     Outcome = 24,
+    /// The sandbox is built and waits for its job (no payload).
+    Parked = 25,
 }
 
 impl Kind {
@@ -39,7 +41,7 @@ impl Kind {
         use Kind::*;
         [
             Profile, Job, File, Start, StdinData, StdinEof, Cancel, Stdout, Stderr, Event,
-            OutputFile, Outcome,
+            OutputFile, Outcome, Parked,
         ]
         .into_iter()
         .find(|k| *k as u8 == v)

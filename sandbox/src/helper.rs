@@ -7,6 +7,7 @@
 //! 2. `Job` + `File`… + `Start` frames → hand the job to the parked child, supervise it,
 //!    stream output frames on stdout, and end with one `Outcome` frame.
 
+use crate::cgroup::JobCgroup;
 use crate::frames::{decode_named, write_frame, FrameBuffer, Kind};
 use crate::spec::{valid_file_name, JobInput, Outcome, Status, WarmSpec};
 use crate::supervise::{supervise, Sink};
@@ -96,33 +97,31 @@ fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobInput,
     }
 }
 
-fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> Outcome {
+fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> (Outcome, Option<JobCgroup>) {
+    let failed = |e: String| (internal_error(e), None);
     let mut buf = FrameBuffer::default();
     let warm = match read_profile(control, &mut buf) {
         Ok(w) => w,
-        Err(e) => return internal_error(e),
+        Err(e) => return failed(e),
     };
     let parked = match crate::launch::park(&warm.profile, &format!("{}", std::process::id())) {
         Ok(p) => p,
-        Err(e) => return internal_error(e.to_string()),
+        Err(e) => return failed(e.to_string()),
     };
+    if sink.frame(Kind::Parked, &[]).is_err() {
+        return failed("Report: the runner went away".into());
+    }
     let (input, files) = match read_job(control, &mut buf) {
         Ok(j) => j,
-        Err(e) => return internal_error(e),
+        Err(e) => return failed(e),
     };
     let job = match parked.start(&input, &files) {
         Ok(j) => j,
-        Err(e) => return internal_error(e.to_string()),
+        Err(e) => return failed(e.to_string()),
     };
     // Frames that arrived in the same read as Start (early stdin) go first.
-    supervise(
-        job,
-        &warm.profile.policy.limits,
-        input.collect,
-        control,
-        sink,
-        buf.take_rest(),
-    )
+    let limits = &warm.profile.policy.limits;
+    supervise(job, limits, input.collect, control, sink, buf.take_rest())
 }
 
 /// Entry point; returns the process exit code.
@@ -140,13 +139,14 @@ pub fn helper_main() -> i32 {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut sink = StdoutSink(stdout.lock());
-    let outcome = run(stdin.as_fd(), &mut sink);
+    let (outcome, cgroup) = run(stdin.as_fd(), &mut sink);
     if let Some(step) = &outcome.failed_step {
         eprintln!("sandpit helper: job failed: {step}");
     }
     let json = serde_json::to_vec(&outcome).unwrap_or_default();
-    if sink.frame(Kind::Outcome, &json).is_err() {
-        return 1;
-    }
-    0
+    let sent = sink.frame(Kind::Outcome, &json);
+    // Removing the cgroup (it may wait for the kernel to finish freeing the job's
+    // tasks) happens after the outcome is on its way.
+    drop(cgroup);
+    i32::from(sent.is_err())
 }

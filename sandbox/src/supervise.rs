@@ -3,6 +3,7 @@
 //! comes and counted against the output limit (stdout + stderr + events together); the
 //! helper's memory stays bounded however much the program writes.
 
+use crate::cgroup::JobCgroup;
 use crate::collect::parse_collected;
 use crate::error::Step;
 use crate::frames::{encode_named, FrameBuffer, Kind};
@@ -66,7 +67,9 @@ fn set_nonblocking(fd: BorrowedFd<'_>) {
     }
 }
 
-/// Run the supervision loop to the end. `control` is the runner's frame stream
+/// Run the supervision loop to the end. The job's cgroup is handed back so the caller
+/// can report the outcome first and remove the cgroup after (off the latency path).
+/// `control` is the runner's frame stream
 /// (StdinData / StdinEof / Cancel); its EOF means the runner is gone (cancel).
 pub fn supervise(
     job: Launched,
@@ -75,7 +78,7 @@ pub fn supervise(
     control: BorrowedFd<'_>,
     sink: &mut dyn Sink,
     early_control: Vec<u8>,
-) -> Outcome {
+) -> (Outcome, Option<JobCgroup>) {
     let deadline = job.started + Duration::from_millis(limits.wall_ms);
     let mut st = State {
         output_used: 0,
@@ -322,7 +325,8 @@ pub fn supervise(
             }
         }
     }
-    finish(job.started, &st, job.cgroup.as_ref(), limits.cpu_ms)
+    let outcome = finish(job.started, &st, job.cgroup.as_ref(), limits.cpu_ms);
+    (outcome, job.cgroup)
 }
 
 enum ControlVerdict {
