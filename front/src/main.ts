@@ -10,7 +10,7 @@ import type { MessageKey } from "./i18n/messages";
 import { RunController, type RunState } from "./runController";
 import { loadItem, saveItem, STORAGE_KEYS } from "./storage";
 import { TurtleCanvas } from "./viz/turtleCanvas";
-import { isSpeedName, SPEEDS, type SpeedName } from "./viz/turtleOps";
+import { isSpeedName, SPEEDS, type SpeedName } from "./viz/timeline";
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);

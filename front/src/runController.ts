@@ -13,7 +13,7 @@ import type { Explanation, RunResult, ServerFrame } from "./run/frames";
 import { resultMessageKey, resultStats } from "./run/resultText";
 import { RunStream, type ConnectionState } from "./run/stream";
 import { profileFor } from "./examples";
-import { turtleOpsFromFrame } from "./viz/turtleAdapter";
+import { parseTurtleOps } from "./viz/wire";
 import type { TurtleCanvas } from "./viz/turtleCanvas";
 
 export type RunState = "idle" | "starting" | "queued" | "running" | "stopping" | "finished";
@@ -152,7 +152,7 @@ export class RunController {
 
   private showVisualization(frame: Record<string, unknown>): void {
     if (frame.kind === "turtle") {
-      const ops = turtleOpsFromFrame(frame);
+      const ops = parseTurtleOps(frame);
       if (ops.length === 0) return;
       this.view.drawingSection.hidden = false;
       this.view.turtle.add(ops);

@@ -1,46 +1,46 @@
 // Replays turtle ops on a <canvas> as they arrive, at the chosen speed.
 //
-// Finished ops are painted once onto an offscreen "ink" canvas; each animation frame
-// copies the ink, then draws the op in progress and the turtles on top. The op list is
-// kept, so a resize (or a fill that must go beneath earlier lines) repaints from it.
+// Ops are applied to a Scene when the playhead passes them; every animation frame
+// repaints the scene, plus the op in progress (a line growing, a cursor gliding). The
+// op list and scene are kept, so a resize simply repaints at the new size.
 
-import { advance, isComplete, type TimelinePosition } from "./turtleTimeline";
-import {
-  applyToLooks,
-  backgroundAt,
-  fitWorld,
-  lerpPoint,
-  paintOrder,
-  SPEEDS,
-  toCanvas,
-  worldSizeAt,
-  type Point,
-  type SpeedName,
-  type TurtleLook,
-  type TurtleOp,
-  type WorldTransform,
-} from "./turtleOps";
+import { cssFont, fitWorld, placeShape, textPlacement, toCanvas, type WorldTransform } from "./geometry";
+import { motionMs, Pacer, polylinePrefix, type Motion } from "./pacing";
+import { Scene, type SceneItem, type TurtleCursor } from "./scene";
+import { advance, SPEEDS, type Playhead, type SpeedName } from "./timeline";
+import type { Pts, WireOp } from "./wire";
 
-const DEFAULT_BACKGROUND = "#ffffff";
 /** The drawing never grows taller than this share of the window, so output stays in reach. */
 const MAX_HEIGHT_SHARE = 0.7;
-/** Turtle arrow size in CSS pixels: the same on every screen, so it stays visible. */
-const TURTLE_SIZE = 11;
+/** A background tab pauses animation frames; don't leap ahead when it comes back. */
+const MAX_FRAME_MS = 250;
+
+const BITMAP_TYPES = ["image/gif", "image/png"];
+
+/** What the op in progress changes on screen, for one frame. */
+interface InProgress {
+  /** Extra points shown at the end of an existing line. */
+  growItem?: { id: number; pts: Pts };
+  /** A line being created, shown partly drawn. */
+  newLine?: SceneItem;
+  /** A cursor shown somewhere other than its committed position. */
+  cursorAt?: { id: number; x: number; y: number };
+}
 
 export class TurtleCanvas {
-  private ops: TurtleOp[] = [];
-  private position: TimelinePosition = { done: 0, partial: 0 };
+  private ops: WireOp[] = [];
+  private motions: Motion[] = [];
+  private durations: number[] = [];
+  private pacer = new Pacer();
+  private scene = new Scene();
+  private head: Playhead = { done: 0, elapsedMs: 0 };
   private speed: SpeedName;
-  /** How many ops the ink canvas holds, and whether it must be repainted from scratch. */
-  private inked = 0;
-  private inkStale = true;
-  private looks = new Map<string, TurtleLook>();
-  private readonly ink: HTMLCanvasElement;
+  private bitmaps = new Map<string, HTMLImageElement>();
   private frameRequest: number | null = null;
   private lastFrameTime: number | null = null;
   private transform: WorldTransform = { scale: 1, originX: 0, originY: 0 };
   private pixelRatio = 1;
-  private readonly resizeObserver: ResizeObserver;
+  private sizedFor = "";
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -48,16 +48,14 @@ export class TurtleCanvas {
     speed: SpeedName,
   ) {
     this.speed = speed;
-    this.ink = document.createElement("canvas");
     // Only a width change matters: the height follows from it, and reacting to our
     // own height change would loop.
     let observedWidth = -1;
-    this.resizeObserver = new ResizeObserver(() => {
+    new ResizeObserver(() => {
       if (container.clientWidth === observedWidth) return;
       observedWidth = container.clientWidth;
       this.resize();
-    });
-    this.resizeObserver.observe(container);
+    }).observe(container);
     // The height cap depends on the window's height and zoom, which the observer misses.
     window.addEventListener("resize", () => this.resize());
   }
@@ -65,20 +63,23 @@ export class TurtleCanvas {
   /** Forgets the previous run's drawing. */
   reset(): void {
     this.ops = [];
-    this.position = { done: 0, partial: 0 };
-    this.inked = 0;
-    this.inkStale = true;
-    this.looks = new Map();
+    this.motions = [];
+    this.durations = [];
+    this.pacer = new Pacer();
+    this.scene = new Scene();
+    this.head = { done: 0, elapsedMs: 0 };
+    this.bitmaps.clear();
     this.resize();
   }
 
-  add(ops: readonly TurtleOp[]): void {
-    if (ops.length === 0) return;
-    const sizeBefore = worldSizeAt(this.ops, this.ops.length);
-    this.ops.push(...ops);
-    const sizeAfter = worldSizeAt(this.ops, this.ops.length);
-    if (sizeBefore.width !== sizeAfter.width || sizeBefore.height !== sizeAfter.height) {
-      this.resize();
+  add(ops: readonly WireOp[]): void {
+    for (const op of ops) {
+      const motion = this.pacer.plan(op);
+      this.ops.push(op);
+      this.motions.push(motion);
+      this.durations.push(motionMs(motion));
+      // Start decoding pictures now, so they are ready when the playhead gets there.
+      if (op.op === "bitmap") this.loadBitmap(op.name, op.mime, op.data);
     }
     this.play();
   }
@@ -88,8 +89,12 @@ export class TurtleCanvas {
     this.play();
   }
 
-  get opCount(): number {
-    return this.ops.length;
+  private loadBitmap(name: string, mime: string, data: string | null): void {
+    if (!data || !BITMAP_TYPES.includes(mime) || !/^[A-Za-z0-9+/=]+$/.test(data)) return;
+    const img = new Image();
+    img.addEventListener("load", () => this.render());
+    img.src = `data:${mime};base64,${data}`;
+    this.bitmaps.set(name, img);
   }
 
   private play(): void {
@@ -100,158 +105,187 @@ export class TurtleCanvas {
 
   private frame(time: number): void {
     this.frameRequest = null;
-    const seconds = this.lastFrameTime === null ? 0 : Math.min(0.1, (time - this.lastFrameTime) / 1000);
+    const realMs = this.lastFrameTime === null ? 0 : Math.min(MAX_FRAME_MS, time - this.lastFrameTime);
     this.lastFrameTime = time;
-    this.position = advance(this.ops, this.position, SPEEDS[this.speed], seconds);
-    this.render();
-    if (!isComplete(this.ops, this.position)) {
+    const next = advance(this.durations, this.head, realMs, SPEEDS[this.speed]);
+    for (let i = this.head.done; i < next.done; i++) this.scene.apply(this.ops[i]);
+    this.head = next;
+    if (!this.resizeIfScreenChanged()) this.render();
+    if (this.head.done < this.ops.length) {
       this.frameRequest = requestAnimationFrame((t) => this.frame(t));
     }
   }
 
+  private resizeIfScreenChanged(): boolean {
+    const key = `${this.scene.screen.width}x${this.scene.screen.height}`;
+    if (key === this.sizedFor) return false;
+    this.resize();
+    return true;
+  }
+
   private resize(): void {
-    const world = worldSizeAt(this.ops, this.ops.length);
+    const screen = this.scene.screen;
+    this.sizedFor = `${screen.width}x${screen.height}`;
     const cssWidth = Math.max(1, this.container.clientWidth);
     const cssHeight = Math.max(
       1,
-      Math.min((cssWidth * world.height) / world.width, window.innerHeight * MAX_HEIGHT_SHARE),
+      Math.min((cssWidth * screen.height) / screen.width, window.innerHeight * MAX_HEIGHT_SHARE),
     );
     this.pixelRatio = window.devicePixelRatio || 1;
-    const width = Math.round(cssWidth * this.pixelRatio);
-    const height = Math.round(cssHeight * this.pixelRatio);
     this.canvas.style.height = `${cssHeight}px`;
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-      this.ink.width = width;
-      this.ink.height = height;
-    }
-    this.transform = fitWorld(world.width, world.height, width, height);
-    this.inkStale = true;
+    this.canvas.width = Math.round(cssWidth * this.pixelRatio);
+    this.canvas.height = Math.round(cssHeight * this.pixelRatio);
+    this.transform = fitWorld(screen.width, screen.height, this.canvas.width, this.canvas.height);
     this.render();
   }
 
+  /** What the op under the playhead shows this frame. */
+  private inProgress(): InProgress {
+    const motion = this.motions[this.head.done];
+    const op = this.ops[this.head.done];
+    if (!motion || !op || motion.kind === "instant" || motion.kind === "wait") return {};
+    const fraction = motion.ms > 0 ? this.head.elapsedMs / motion.ms : 1;
+    if (motion.kind === "glide") {
+      const x = motion.from[0] + (motion.to[0] - motion.from[0]) * fraction;
+      const y = motion.from[1] + (motion.to[1] - motion.from[1]) * fraction;
+      return { cursorAt: { id: motion.turtle, x, y } };
+    }
+    const shown = polylinePrefix(motion.start, motion.added, fraction);
+    const tip = shown.length >= 2 ? shown.slice(-2) : motion.start;
+    const result: InProgress = {};
+    if (motion.turtle !== null) result.cursorAt = { id: motion.turtle, x: tip[0], y: tip[1] };
+    if (op.op === "line") {
+      result.newLine = { kind: "line", id: op.id, pts: [...motion.start, ...shown], fill: op.fill, width: op.width };
+    } else if (op.op === "lineto") {
+      result.growItem = { id: op.id, pts: shown };
+    }
+    return result;
+  }
+
   private render(): void {
-    const view = this.canvas.getContext("2d");
-    const inkContext = this.ink.getContext("2d");
-    if (!view || !inkContext) return;
-    this.updateInk(inkContext);
-    view.setTransform(1, 0, 0, 1, 0, 0);
-    view.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    view.drawImage(this.ink, 0, 0);
-    const current = this.ops[this.position.done];
-    const looks = new Map(this.looks);
-    if (current && (current.kind === "line" || current.kind === "move") && this.position.partial > 0) {
-      const to = lerpPoint(current.from, current.to, this.position.partial);
-      const partialOp = { ...current, to };
-      if (partialOp.kind === "line") this.paintOp(view, partialOp);
-      applyToLooks(looks, partialOp);
-    }
-    for (const look of looks.values()) if (look.visible) this.paintTurtle(view, look);
-  }
-
-  /** Brings the ink canvas up to `position.done` ops, incrementally when it can. */
-  private updateInk(context: CanvasRenderingContext2D): void {
-    const target = this.position.done;
-    const needsRepaint =
-      this.inkStale ||
-      target < this.inked ||
-      this.ops.slice(this.inked, target).some((op) => op.kind === "clear" || op.kind === "fill" || op.kind === "screen");
-    if (!needsRepaint && target === this.inked) return;
-    if (needsRepaint) {
-      context.setTransform(1, 0, 0, 1, 0, 0);
-      context.fillStyle = backgroundAt(this.ops, target) ?? DEFAULT_BACKGROUND;
-      context.fillRect(0, 0, this.ink.width, this.ink.height);
-      for (const index of paintOrder(this.ops, target)) this.paintOp(context, this.ops[index]);
-      this.looks = new Map();
-      for (let i = 0; i < target; i++) applyToLooks(this.looks, this.ops[i]);
-    } else {
-      for (let i = this.inked; i < target; i++) {
-        this.paintOp(context, this.ops[i]);
-        applyToLooks(this.looks, this.ops[i]);
+    const ctx = this.canvas.getContext("2d");
+    if (!ctx) return;
+    const progress = this.inProgress();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = this.scene.screen.background ?? "#ffffff";
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    for (const item of this.scene.items) {
+      if (progress.growItem && progress.growItem.id === item.id) {
+        this.paintItem(ctx, { ...item, pts: [...item.pts, ...progress.growItem.pts] } as SceneItem);
+      } else {
+        this.paintItem(ctx, item);
       }
     }
-    this.inked = target;
-    this.inkStale = false;
+    if (progress.newLine) this.paintItem(ctx, progress.newLine);
+    // Cursors are always on top, as turtle.py raises them.
+    for (const cursor of this.scene.turtles.values()) {
+      if (!cursor.visible) continue;
+      const at = progress.cursorAt?.id === cursor.id ? progress.cursorAt : cursor;
+      this.paintCursor(ctx, cursor, at.x, at.y);
+    }
   }
 
-  private point(p: Point): Point {
-    return toCanvas(this.transform, p);
+  private path(ctx: CanvasRenderingContext2D, pts: Pts, close: boolean): void {
+    ctx.beginPath();
+    for (let i = 0; i + 1 < pts.length; i += 2) {
+      const [x, y] = toCanvas(this.transform, pts[i], pts[i + 1]);
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    }
+    if (close) ctx.closePath();
   }
 
-  private paintOp(context: CanvasRenderingContext2D, op: TurtleOp): void {
-    const scale = this.transform.scale;
-    switch (op.kind) {
+  private lineWidth(width: number): number {
+    return Math.max(this.pixelRatio, width * this.transform.scale);
+  }
+
+  private paintItem(ctx: CanvasRenderingContext2D, item: SceneItem): void {
+    switch (item.kind) {
       case "line": {
-        const [x1, y1] = this.point(op.from);
-        const [x2, y2] = this.point(op.to);
-        context.strokeStyle = op.color;
-        context.lineWidth = Math.max(this.pixelRatio, op.width * scale);
-        context.lineCap = "round";
-        context.beginPath();
-        context.moveTo(x1, y1);
-        context.lineTo(x2, y2);
-        context.stroke();
+        if (!item.fill || item.pts.length < 4) return;
+        const width = this.lineWidth(item.width);
+        if (isSinglePoint(item.pts)) {
+          // turtle.dot() is a zero-length line with round caps: a filled circle.
+          const [x, y] = toCanvas(this.transform, item.pts[0], item.pts[1]);
+          ctx.fillStyle = item.fill;
+          ctx.beginPath();
+          ctx.arc(x, y, width / 2, 0, Math.PI * 2);
+          ctx.fill();
+          return;
+        }
+        this.path(ctx, item.pts, false);
+        ctx.strokeStyle = item.fill;
+        ctx.lineWidth = width;
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        ctx.stroke();
         return;
       }
-      case "fill": {
-        if (op.points.length < 3) return;
-        context.fillStyle = op.color;
-        context.beginPath();
-        op.points.forEach((p, i) => {
-          const [x, y] = this.point(p);
-          if (i === 0) context.moveTo(x, y);
-          else context.lineTo(x, y);
-        });
-        context.closePath();
-        // evenodd matches what Tk does with self-crossing shapes such as a star.
-        context.fill("evenodd");
+      case "poly":
+        this.paintPolygon(ctx, item.pts, item.fill, item.outline, item.width);
         return;
-      }
-      case "dot": {
-        const [x, y] = this.point(op.at);
-        context.fillStyle = op.color;
-        context.beginPath();
-        context.arc(x, y, Math.max(this.pixelRatio, (op.diameter * scale) / 2), 0, Math.PI * 2);
-        context.fill();
-        return;
-      }
       case "text": {
-        const [x, y] = this.point(op.at);
-        const size = Math.max(6 * this.pixelRatio, op.font.size * scale);
-        context.fillStyle = op.color;
-        context.font = `${op.font.style} ${size}px ${op.font.family}`;
-        context.textAlign = op.align;
-        context.textBaseline = "alphabetic";
-        context.fillText(op.text, x, y);
+        if (!item.fill || item.pts.length < 2) return;
+        const [x, y] = toCanvas(this.transform, item.pts[0], item.pts[1]);
+        const { align, baseline } = textPlacement(item.anchor);
+        ctx.font = cssFont(item.font, this.transform.scale);
+        ctx.fillStyle = item.fill;
+        ctx.textAlign = align;
+        ctx.textBaseline = baseline;
+        const lines = item.text.split("\n");
+        const lineHeight = parseFloat(ctx.font.match(/([\d.]+)px/)?.[1] ?? "12") * 1.25;
+        // Stack lines so the block sits on its anchor as Tk places it.
+        const first = baseline === "top" ? 0 : baseline === "bottom" ? -(lines.length - 1) : -(lines.length - 1) / 2;
+        lines.forEach((line, i) => ctx.fillText(line, x, y + (first + i) * lineHeight));
         return;
       }
-      case "move":
-      case "pose":
-      case "screen":
-      case "clear":
+      case "image": {
+        const img = item.image ? this.bitmaps.get(item.image) : undefined;
+        if (img && item.pts.length >= 2) this.paintBitmap(ctx, img, item.pts[0], item.pts[1]);
         return;
+      }
     }
   }
 
-  private paintTurtle(context: CanvasRenderingContext2D, look: TurtleLook): void {
-    const [x, y] = this.point(look.at);
-    const size = TURTLE_SIZE * this.pixelRatio;
-    context.save();
-    context.translate(x, y);
-    // Canvas y points down, so a counter-clockwise turtle heading is a negative angle.
-    context.rotate((-look.heading * Math.PI) / 180);
-    context.beginPath();
-    context.moveTo(size, 0);
-    context.lineTo(-size * 0.6, size * 0.6);
-    context.lineTo(-size * 0.3, 0);
-    context.lineTo(-size * 0.6, -size * 0.6);
-    context.closePath();
-    context.fillStyle = look.color;
-    context.strokeStyle = "#ffffff";
-    context.lineWidth = this.pixelRatio;
-    context.fill();
-    context.stroke();
-    context.restore();
+  private paintPolygon(ctx: CanvasRenderingContext2D, pts: Pts, fill: string | null, outline: string | null, width: number): void {
+    if (pts.length < 4) return;
+    this.path(ctx, pts, true);
+    if (fill) {
+      ctx.fillStyle = fill;
+      // Tk fills with the even-odd rule: a filled five-pointed star has a hollow middle.
+      ctx.fill("evenodd");
+    }
+    if (outline) {
+      ctx.strokeStyle = outline;
+      ctx.lineWidth = this.lineWidth(width);
+      ctx.lineJoin = "miter";
+      ctx.stroke();
+    }
   }
+
+  private paintBitmap(ctx: CanvasRenderingContext2D, img: HTMLImageElement, x: number, y: number): void {
+    if (!img.complete || img.naturalWidth === 0) return;
+    const [cx, cy] = toCanvas(this.transform, x, y);
+    const w = img.naturalWidth * this.transform.scale;
+    const h = img.naturalHeight * this.transform.scale;
+    ctx.drawImage(img, cx - w / 2, cy - h / 2, w, h);
+  }
+
+  private paintCursor(ctx: CanvasRenderingContext2D, cursor: TurtleCursor, x: number, y: number): void {
+    if (cursor.image) {
+      const img = this.bitmaps.get(cursor.image);
+      if (img) this.paintBitmap(ctx, img, x, y);
+      return;
+    }
+    for (const [shape, fill, outline] of cursor.parts) {
+      this.paintPolygon(ctx, placeShape(shape, x, y, cursor.heading), fill, outline, cursor.width);
+    }
+  }
+}
+
+function isSinglePoint(pts: Pts): boolean {
+  for (let i = 2; i + 1 < pts.length; i += 2) {
+    if (pts[i] !== pts[0] || pts[i + 1] !== pts[1]) return false;
+  }
+  return true;
 }
