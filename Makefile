@@ -1,0 +1,17 @@
+# Sandpit: the two commands a newcomer needs are `make up` and `make test`.
+.PHONY: up test setup build bench
+
+setup:
+	bash scripts/setup.sh
+
+build:
+	cargo build --release
+
+up: setup
+	bash scripts/up.sh
+
+test: setup
+	bash scripts/test.sh
+
+bench: build
+	bash bench/sandbox_startup.sh
