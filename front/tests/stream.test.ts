@@ -77,6 +77,13 @@ describe("FrameDeduper", () => {
     expect([0, 1, 2, 3].map(() => d.accept(undefined))).toEqual([false, false, true, true]);
   });
 
+  it("passes a connection's own unnumbered frames (error replies) without disturbing seq dedupe", () => {
+    const d = new FrameDeduper();
+    expect([d.accept(1), d.accept(undefined), d.accept(2)]).toEqual([true, true, true]);
+    d.newConnection();
+    expect([d.accept(1), d.accept(2), d.accept(3)]).toEqual([false, false, true]);
+  });
+
   it("handles a connection that drops during the replay", () => {
     const d = new FrameDeduper();
     [1, 2, 3, 4].forEach((s) => d.accept(s));

@@ -2,12 +2,15 @@
 // "a client that connects late is sent everything from the start first; nothing is
 // lost or reordered"). FrameDeduper decides which frames of a connection are new.
 //
-// Frames with a numeric `seq` are new when their seq is above the highest seen.
-// Frames without one are matched by position: the n-th frame of a replay is the n-th
-// frame of the job, so the first `delivered` frames of a new connection are old.
+// sandpit-server numbers the frames of a job's log with `seq`: a frame is new when its
+// seq is above the highest seen. Frames without a seq next to numbered ones belong to
+// one connection only (the server's `error` replies) and are never replayed, so they
+// pass. A server that numbers nothing is handled by position: the n-th frame of a
+// replay is the n-th frame of the job, so the first `delivered` frames are old.
 
 export class FrameDeduper {
   private highestSeq = Number.NEGATIVE_INFINITY;
+  private seenSeq = false;
   /** How many frames (by position in the job's stream) have been let through. */
   private delivered = 0;
   private positionInConnection = 0;
@@ -19,13 +22,14 @@ export class FrameDeduper {
 
   /** True if the frame should be shown, false if it was shown before. */
   accept(seq: number | undefined): boolean {
-    this.positionInConnection += 1;
     if (typeof seq === "number" && Number.isFinite(seq)) {
+      this.seenSeq = true;
       if (seq <= this.highestSeq) return false;
       this.highestSeq = seq;
-      this.delivered = Math.max(this.delivered, this.positionInConnection);
       return true;
     }
+    if (this.seenSeq) return true;
+    this.positionInConnection += 1;
     if (this.positionInConnection <= this.delivered) return false;
     this.delivered = this.positionInConnection;
     return true;
