@@ -6,7 +6,7 @@ import type { ApiEndpoints } from "./config";
 import type { CodeEditor } from "./editor/codeEditor";
 import { clearFriendlyCard, renderFriendlyCard } from "./errors/friendlyCard";
 import type { OutputConsole } from "./console/outputConsole";
-import type { I18n } from "./i18n/i18n";
+import type { I18n, Lang } from "./i18n/i18n";
 import type { MessageKey } from "./i18n/messages";
 import { cancelRun, createRun, CreateRunError, streamUrl } from "./run/api";
 import type { Explanation, RunResult, ServerFrame } from "./run/frames";
@@ -44,6 +44,8 @@ export class RunController {
   private traceback = "";
   private lastResult: RunResult | null = null;
   private reconnecting = false;
+  /** The language the job runs with: its explanation comes in this language. */
+  private runLang: Lang = "en";
 
   constructor(
     private readonly endpoints: ApiEndpoints,
@@ -61,11 +63,12 @@ export class RunController {
     if (this.busy) return;
     const token = ++this.runToken;
     this.resetOutput();
+    this.runLang = this.i18n.lang;
     this.setState("starting");
     const code = this.view.editor.code;
     let jobId: string;
     try {
-      jobId = await createRun(this.endpoints, { code, profile: profileFor(code), lang: this.i18n.lang });
+      jobId = await createRun(this.endpoints, { code, profile: profileFor(code), lang: this.runLang });
     } catch (error) {
       if (token !== this.runToken) return;
       this.view.showNotice(this.createErrorText(error));
@@ -181,7 +184,7 @@ export class RunController {
 
   private renderCard(): void {
     if (this.explanation) {
-      renderFriendlyCard(this.view.friendlyError, this.explanation, this.traceback, this.i18n);
+      renderFriendlyCard(this.view.friendlyError, this.explanation, this.traceback, this.i18n, this.runLang);
     }
   }
 
@@ -192,6 +195,7 @@ export class RunController {
     this.setState("finished");
     const explanation = this.explanation ?? result.explanation ?? null;
     if (explanation) this.showExplanation(explanation);
+    this.view.output.finish(this.i18n.t("output.nothing"), "output.nothing");
   }
 
   private onConnection(state: ConnectionState): void {

@@ -86,6 +86,19 @@ export class OutputConsole {
     this.updateAsking();
   }
 
+  /**
+   * After a run: says so when the program printed nothing, so an empty box isn't a
+   * puzzle. `messageKey` lets a language switch retranslate the note (data-i18n).
+   */
+  finish(nothingPrintedText: string, messageKey: string): void {
+    if (this.el.transcript.childNodes.length > 0) return;
+    const note = document.createElement("p");
+    note.className = "console-note";
+    note.dataset.i18n = messageKey;
+    note.textContent = nothingPrintedText;
+    this.el.transcript.append(note);
+  }
+
   addImage(src: string, altText: (n: number) => string): void {
     this.imageCount += 1;
     const figure = document.createElement("figure");

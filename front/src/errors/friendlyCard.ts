@@ -1,6 +1,6 @@
 // The friendly error card: the runtime's kid-level explanation first, the raw
 // traceback one click away in a <details>. The explanation comes in the language the
-// job ran with (its `lang`), so the card is marked with that language for screen readers.
+// job ran with, so the card is marked with that language for screen readers.
 
 import type { I18n } from "../i18n/i18n";
 import type { Explanation } from "../run/frames";
@@ -21,11 +21,12 @@ export function renderFriendlyCard(
   explanation: Explanation,
   rawTraceback: string,
   i18n: I18n,
+  jobLang: string,
 ): void {
   const card = document.createElement("section");
   card.className = "friendly-card";
   card.setAttribute("aria-labelledby", "friendly-card-title");
-  if (explanation.lang) card.lang = explanation.lang;
+  card.lang = explanation.lang || jobLang;
 
   // The kicker and labels are UI strings, in the UI's language.
   const kicker = textElement("p", "friendly-kicker", i18n.t("card.heading"));

@@ -23,6 +23,7 @@ export const en = {
   "output.title": "Output",
   "output.empty": "Press Run and your program's output will appear here.",
   "output.consoleLabel": "Program output",
+  "output.nothing": "(Your program didn't print anything.)",
   "output.imageAlt": "Picture {n} made by your program",
 
   "input.label": "Your program may ask you something. Type your answer here and press Enter:",
@@ -102,6 +103,7 @@ export const zhCN: Record<MessageKey, string> = {
   "output.title": "输出",
   "output.empty": "按“运行”，程序的输出会显示在这里。",
   "output.consoleLabel": "程序输出",
+  "output.nothing": "（你的程序没有打印任何内容。）",
   "output.imageAlt": "你的程序画出的第 {n} 张图",
 
   "input.label": "你的程序可能在问你问题。在这里输入答案，然后按回车：",
