@@ -25,7 +25,7 @@ for i in range(3):
       "zh-CN": `# 按“运行”，看看这个程序会做什么！
 name = "Sandpit"
 print("你好，世界！")
-print("我正在运行在", name)
+print("我在", name, "里运行")
 for i in range(3):
     print("数数：", i + 1)
 `,
