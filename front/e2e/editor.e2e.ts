@@ -62,6 +62,7 @@ async function canvasPixels(page: Page, rgb: [number, number, number]): Promise<
 describe("running programs", () => {
   it("shows the output of a program typed into the editor", async () => {
     await withEditor({}, async (page) => {
+      expect(await runStateText(page)).toBe("Ready");
       await page.click(".cm-content");
       await page.keyboard.press("ControlOrMeta+A");
       await page.keyboard.press("Delete");

@@ -53,6 +53,7 @@ export class RunController {
     private readonly view: RunView,
   ) {
     i18n.onChange(() => this.refreshTexts());
+    this.refreshTexts();
   }
 
   get busy(): boolean {
