@@ -465,3 +465,33 @@ async fn session_endpoints_check_ids_names_and_quota() {
         (StatusCode::NOT_FOUND, "file_not_found")
     );
 }
+
+#[tokio::test]
+async fn the_built_editor_is_served_at_the_root_and_api_paths_stay_json() {
+    let t = in_process(|c| {
+        std::fs::create_dir_all(&c.front_dir).unwrap();
+        std::fs::write(
+            c.front_dir.join("index.html"),
+            "<!doctype html><title>Sandpit</title>",
+        )
+        .unwrap();
+    });
+    let response = t
+        .app
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&page).contains("<title>Sandpit</title>"));
+    let (status, _, body) = send(
+        &t.app,
+        Request::get("/api/unknown").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+}

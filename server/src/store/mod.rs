@@ -10,6 +10,7 @@
 //! once) live in the backend's transactions, not in the callers.
 
 mod sqlite;
+mod sqlite_job;
 mod sqlite_schema;
 
 use std::sync::Arc;
