@@ -10,7 +10,6 @@ const MAX_RUNNERS: usize = 4096;
 
 #[derive(Debug, Clone)]
 struct Seen {
-    hostname: String,
     profiles: Vec<String>,
     at: Instant,
 }
@@ -45,14 +44,25 @@ impl RunnerRegistry {
                 return;
             }
         }
-        seen.insert(
+        let previous = seen.insert(
             runner_id.to_owned(),
             Seen {
-                hostname: hostname.to_owned(),
                 profiles: profiles.to_vec(),
                 at: now,
             },
         );
+        let newly_connected = match previous {
+            None => true,
+            Some(p) => now.duration_since(p.at) >= self.window,
+        };
+        if newly_connected {
+            tracing::info!(
+                runner = runner_id,
+                host = hostname,
+                ?profiles,
+                "runner connected"
+            );
+        }
     }
 
     /// Records any other call from a known runner.
@@ -80,16 +90,6 @@ impl RunnerRegistry {
             .flat_map(|s| s.profiles.iter().cloned())
             .collect()
     }
-
-    /// `(runner id, hostname)` of connected runners, for logs.
-    pub fn hosts(&self) -> Vec<(String, String)> {
-        let now = Instant::now();
-        self.lock()
-            .iter()
-            .filter(|(_, s)| now.duration_since(s.at) < self.window)
-            .map(|(id, s)| (id.clone(), s.hostname.clone()))
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -105,7 +105,6 @@ mod tests {
         reg.touch("r1");
         assert_eq!(reg.connected(), 2);
         assert!(reg.profiles().contains("python-turtle"));
-        assert_eq!(reg.hosts().len(), 2);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -84,6 +85,13 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let state = AppState::new(config, store, profiles_from_dir);
 
     let router = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // Stream frames are small writes in quick succession; without NODELAY,
+    // Nagle + delayed ACK can hold one back for tens of milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    });
     let serve = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!("HTTP listener stopped: {e}");
