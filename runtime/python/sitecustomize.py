@@ -1,0 +1,55 @@
+"""Sandpit start-up hook, run by Python before the kid's program (PYTHONPATH=/sandpit/runtime).
+
+Keep this tiny: it runs for every program, so it imports nothing beyond what
+Python has already loaded. Each feature loads itself on first use:
+
+* `turtle` and `sandpit_mpl` are modules in this directory;
+* friendly errors: the excepthook below imports _sandpit.friendly only when a
+  program actually ends with an uncaught exception.
+"""
+
+import os
+import sys
+
+
+def _sandpit_excepthook(etype, value, tb):
+    # The standard traceback first, byte for byte what CPython prints:
+    # stdout/stderr stay exactly what the program produced.
+    sys.__excepthook__(etype, value, tb)
+    try:
+        from _sandpit import friendly
+
+        friendly.report(etype, value, tb)
+    except BaseException:
+        pass  # an explanation is a bonus; never fail the program's exit over it
+
+
+def _sandpit_link_matplotlib_cache():
+    """python-data: give matplotlib the font cache built at install time.
+
+    matplotlib insists on a writable MPLCONFIGDIR, and the sandbox's only
+    writable places are fresh per job. Symlinking the prebuilt cache files (and
+    matplotlibrc) from SANDPIT_MPL_CACHE into it costs a few syscalls and saves
+    rebuilding the font list (seconds) in every job.
+    """
+    source = os.environ.get("SANDPIT_MPL_CACHE")
+    if not source:
+        return
+    target = os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")
+    try:
+        os.mkdir(target, 0o700)
+    except OSError:
+        return  # exists already (a child process) or can't be made: matplotlib copes
+    try:
+        for name in os.listdir(source):
+            try:
+                os.symlink(os.path.join(source, name), os.path.join(target, name))
+            except OSError:
+                pass
+    except OSError:
+        pass
+
+
+sys.excepthook = _sandpit_excepthook
+_sandpit_link_matplotlib_cache()
+del _sandpit_link_matplotlib_cache
