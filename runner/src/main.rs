@@ -10,6 +10,7 @@ mod policy_cmd;
 mod profiles;
 mod record;
 mod utf8;
+mod worker;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         action: PolicyAction,
+    },
+    /// Worker mode: claim jobs from the server and run them (also the default).
+    Work {
+        #[arg(long)]
+        policies: Option<PathBuf>,
     },
     /// Report every protection layer this host provides and test each profile.
     Doctor {
@@ -121,8 +127,7 @@ fn run(cli: Cli) -> Result<i32> {
             action: PolicyAction::Explain { name, policies },
         }) => policy_cmd::explain(&name, policies),
         Some(Command::Doctor { policies }) => doctor::run(policies),
-        None => anyhow::bail!(
-            "worker mode is not built yet (issue 3); use `exec`, `policy` or `doctor`"
-        ),
+        Some(Command::Work { policies }) => worker::run(policies),
+        None => worker::run(None),
     }
 }
