@@ -8,13 +8,13 @@ use crate::common::{record, stdout, TestServer};
 
 #[tokio::test]
 async fn a_runner_that_stops_heartbeating_leaves_its_job_final_as_runner_lost() {
-    let t = TestServer::start_with(|c| c.timing.lease = Duration::from_millis(600)).await;
+    let t = TestServer::start_with(|c| c.timing.lease = Duration::from_millis(1500)).await;
     let job = t.submit(json!({ "code": "print('a'); crash()" })).await;
     let mut watcher = t.watch(&job).await;
     let runner = t.runner("doomed");
     let claim = runner.claim_one().await;
-    assert_eq!(claim.body["leaseSeconds"], 0.6);
-    assert_eq!(claim.body["heartbeatSeconds"], 0.2);
+    assert_eq!(claim.body["leaseSeconds"], 1.5);
+    assert_eq!(claim.body["heartbeatSeconds"], 0.5);
     runner.push(&claim, json!([stdout(1, "a\n")])).await; // confirms the claim
                                                           // …and then the runner goes silent.
     let frames = watcher.until_exit().await;
@@ -36,11 +36,12 @@ async fn a_runner_that_stops_heartbeating_leaves_its_job_final_as_runner_lost() 
 
 #[tokio::test]
 async fn heartbeats_keep_a_long_job_alive_past_many_lease_periods() {
-    let t = TestServer::start_with(|c| c.timing.lease = Duration::from_millis(300)).await;
+    let t = TestServer::start_with(|c| c.timing.lease = Duration::from_millis(600)).await;
     let job = t.submit(json!({ "code": "sleep" })).await;
     let runner = t.runner("steady");
     let claim = runner.claim_one().await;
-    for _ in 0..10 {
+    // 3 s of heartbeats every 100 ms: five lease periods.
+    for _ in 0..30 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let response = runner.heartbeat(&claim).await;
         assert_eq!(response.status(), 200);
