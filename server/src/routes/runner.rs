@@ -271,6 +271,8 @@ fn parse_events(raw: Vec<Value>, max_event_bytes: usize) -> Result<Vec<RunnerEve
                 body.insert("data".into(), data);
                 body
             }
+            // A kid-level explanation of the program's error (docs/friendly-errors.md).
+            "explanation" => object,
             "visualization" => {
                 if !object.get("kind").is_some_and(Value::is_string) {
                     return Err(ApiError::invalid(
@@ -283,7 +285,7 @@ fn parse_events(raw: Vec<Value>, max_event_bytes: usize) -> Result<Vec<RunnerEve
             _ => {
                 return Err(ApiError::invalid(
                     "invalid_event",
-                    "event type must be stdout, stderr or visualization",
+                    "event type must be stdout, stderr, visualization or explanation",
                 ))
             }
         };
