@@ -25,7 +25,8 @@ export RUNNER_SERVER_URL=${RUNNER_SERVER_URL:-http://127.0.0.1:$PORT}
 
 target/release/sandpit-server &
 server=$!
-trap 'kill $server $runner 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+runner=""
+trap 'kill $server ${runner:-} 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.1
