@@ -127,6 +127,10 @@ export class RunController {
       case "status":
         if (frame.status === "running" && (this.state === "queued" || this.state === "starting")) {
           this.setState("running");
+        } else if (frame.status === "queued" && this.state === "running") {
+          // The server handed the job to another runner (docs/api.md): waiting again.
+          this.view.output.setInputOpen(false);
+          this.setState("queued");
         }
         return;
       case "stdout":

@@ -38,6 +38,11 @@ export function renderFriendlyCard(
   if (explanation.message) card.append(textElement("p", "friendly-message", explanation.message));
   if (typeof explanation.line === "number" && explanation.line > 0) {
     card.append(textElement("p", "friendly-line", i18n.t("card.line", { line: explanation.line })));
+    if (typeof explanation.code_line === "string" && explanation.code_line.trim() !== "") {
+      const code = textElement("pre", "friendly-code", explanation.code_line.trim());
+      code.lang = "en";
+      card.append(code);
+    }
   }
   if (explanation.hint) {
     const hint = textElement("p", "friendly-hint", "");
@@ -51,9 +56,13 @@ export function renderFriendlyCard(
     details.className = "friendly-details";
     const summary = textElement("summary", "", i18n.t("card.details"));
     summary.lang = i18n.lang;
+    details.append(summary);
+    if (typeof explanation.details === "string" && explanation.details.trim() !== "") {
+      details.append(textElement("p", "friendly-more", explanation.details));
+    }
     const pre = textElement("pre", "friendly-traceback", traceback);
     pre.lang = "en"; // Python's own messages are English.
-    details.append(summary, pre);
+    details.append(pre);
     card.append(details);
   }
 

@@ -2,7 +2,7 @@
 // server's docs/api.md. Everything arriving over the wire is untrusted input: parseFrame
 // checks the fields the UI relies on and drops anything it doesn't understand.
 
-/** Kid-level explanation of an error, made by the runtime (docs/visualization.md). */
+/** Kid-level explanation of an error, made by the runtime (docs/friendly-errors.md). */
 export interface Explanation {
   lang?: string;
   /** The exception's name, e.g. "NameError". */
@@ -12,6 +12,10 @@ export interface Explanation {
   /** 1-based line in the kid's program. */
   line?: number | null;
   hint?: string;
+  /** The source of the line the error points at. */
+  code_line?: string;
+  /** A longer analysis (English only), for the curious. */
+  details?: string;
   /** The raw traceback, when the runtime sends it along. */
   traceback?: string;
 }
