@@ -30,6 +30,18 @@ pub fn interpreter_for(p: &Policy) -> PathBuf {
     }
 }
 
+/// Where the kid runtime package lives on this host: `SANDPIT_RUNTIME_DIR`, else
+/// `runtime/python` in a checkout, else the installed location.
+pub fn runtime_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("SANDPIT_RUNTIME_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    [PathBuf::from("runtime/python"), PathBuf::from("/usr/share/sandpit/runtime")]
+        .into_iter()
+        .find(|d| d.join("sitecustomize.py").is_file())
+        .and_then(|d| d.canonicalize().ok())
+}
+
 /// Turn a validated policy into a prepared profile.
 pub fn prepare(p: Policy) -> Result<PreparedProfile> {
     let seccomp =
@@ -37,11 +49,23 @@ pub fn prepare(p: Policy) -> Result<PreparedProfile> {
     let python = interpreter_for(&p);
     let interpreter = interp::resolve(&python)
         .with_context(|| format!("profile {}: interpreter {}", p.name, python.display()))?;
+    let runtime_dir = if p.runtime.enabled {
+        let dir = runtime_dir().with_context(|| {
+            format!(
+                "profile {}: the kid runtime is enabled but not found (set SANDPIT_RUNTIME_DIR \
+                 or install it at /usr/share/sandpit/runtime)",
+                p.name
+            )
+        })?;
+        Some(dir)
+    } else {
+        None
+    };
     Ok(PreparedProfile {
         policy: p,
         seccomp,
         interpreter,
-        runtime_dir: None,
+        runtime_dir,
         runtime_env: Vec::new(),
     })
 }

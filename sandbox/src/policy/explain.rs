@@ -39,6 +39,12 @@ pub fn explain(p: &Policy) -> String {
     for path in &p.filesystem.read_only {
         t.item(&path.display().to_string());
     }
+    if p.runtime.enabled {
+        t.item(
+            "Sandpit's kid runtime at /sandpit/runtime (turtle, plots, friendly errors); it runs \
+             with the program's own rights and writes drawing events to fd 3",
+        );
+    }
     t.para(
         "Nothing else of the host exists inside: no /etc, /home, /root or /var. /dev holds \
          only null, zero, urandom and full; /proc shows only the job's own processes.",

@@ -23,7 +23,16 @@ pub struct Policy {
     /// Extra environment variables for the program (on top of the fixed clean set).
     pub env: BTreeMap<String, String>,
     pub seccomp: SeccompPolicy,
+    pub runtime: RuntimePolicy,
     pub layers: Layers,
+}
+
+/// Sandpit's kid runtime (turtle drawings, plots, friendly errors): a Python package
+/// the runner binds read-only at `/sandpit/runtime` and puts on `PYTHONPATH`. It runs
+/// with the program's own rights; it is a convenience, not a protection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimePolicy {
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

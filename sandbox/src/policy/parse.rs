@@ -14,6 +14,7 @@
 //! [seccomp]        default_action, allow (table), deny (table, optional)
 //! [seccomp.allow]  GROUP = ["syscall", ...], any number of groups
 //! [seccomp.deny]   syscall = "action", any number
+//! [runtime]        enabled
 //! [layers]         landlock, cgroups
 //! ```
 
@@ -59,6 +60,7 @@ pub(super) struct RawPolicy {
     pub allow_line: Option<usize>,
     pub allow: Vec<(At<String>, Vec<At<String>>)>,
     pub deny: Vec<(At<String>, At<String>)>,
+    pub runtime_enabled: Option<At<bool>>,
     pub landlock: Option<At<String>>,
     pub cgroups: Option<At<String>>,
 }
@@ -70,6 +72,7 @@ const TOP_KEYS: &[&str] = &[
     "filesystem",
     "environment",
     "seccomp",
+    "runtime",
     "layers",
 ];
 
@@ -140,6 +143,10 @@ pub(super) fn parse(text: &str, lines: &LineIndex, problems: &mut Problems) -> O
         if let Some(deny) = r.section(&s, "deny", false) {
             raw.deny = r.string_entries(&deny);
         }
+    }
+    if let Some(s) = r.section(&top, "runtime", true) {
+        r.unknown_keys(&s, &["enabled"]);
+        raw.runtime_enabled = r.boolean(&s, "enabled");
     }
     if let Some(s) = r.section(&top, "layers", true) {
         r.unknown_keys(&s, &["landlock", "cgroups"]);

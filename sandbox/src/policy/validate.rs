@@ -135,6 +135,9 @@ pub(super) fn validate(mut raw: RawPolicy, stem: &str, problems: &mut Problems) 
         ),
         env: environment(std::mem::take(&mut raw.environment), problems),
         seccomp,
+        runtime: RuntimePolicy {
+            enabled: raw.runtime_enabled.is_some_and(|b| b.value),
+        },
         layers: Layers {
             landlock: requirement(raw.landlock.as_ref(), "landlock", problems),
             cgroups: requirement(raw.cgroups.as_ref(), "cgroups", problems),
