@@ -5,6 +5,7 @@
 use crate::{exec, hostprep, profiles};
 use anyhow::Result;
 use sandpit_sandbox::cgroup::CgroupHost;
+use sandpit_sandbox::hostids::IdMapping;
 use sandpit_sandbox::landlock_rules::{kernel_abi, LANDLOCK_ABI};
 use sandpit_sandbox::policy::{self, Requirement};
 use sandpit_sandbox::spec::{JobInput, Status};
@@ -32,16 +33,20 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
     let mut r = Report { failed: false };
     println!("Sandpit doctor — host layers");
 
-    let root = nix::unistd::geteuid().is_root();
-    r.line(
-        root,
-        "runner identity",
-        if root {
-            "root: can map each job to its own host uid"
-        } else {
-            "not root: jobs need root (see README)"
-        },
-    );
+    match sandpit_sandbox::hostids::HostSetup::detect() {
+        Ok(h) => r.line(
+            true,
+            "job identities",
+            match h.ids {
+                IdMapping::Root => "root: each job gets its own pair of unused host uids".to_string(),
+                IdMapping::Subordinate { uid_start, count, .. } => format!(
+                    "unprivileged: jobs use the subordinate range {uid_start}+{count} via newuidmap; state in {}",
+                    h.state_dir.display()
+                ),
+            },
+        ),
+        Err(e) => r.line(false, "job identities", e),
+    }
     let max_userns = read_trim("/proc/sys/user/max_user_namespaces")
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);

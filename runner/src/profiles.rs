@@ -2,6 +2,7 @@
 //! validate the policy, compile its seccomp programs, resolve its interpreter.
 
 use anyhow::{bail, Context, Result};
+use sandpit_sandbox::hostids::HostSetup;
 use sandpit_sandbox::interp;
 use sandpit_sandbox::policy::{self, Policy};
 use sandpit_sandbox::seccomp;
@@ -36,10 +37,13 @@ pub fn runtime_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("SANDPIT_RUNTIME_DIR") {
         return Some(PathBuf::from(d));
     }
-    [PathBuf::from("runtime/python"), PathBuf::from("/usr/share/sandpit/runtime")]
-        .into_iter()
-        .find(|d| d.join("sitecustomize.py").is_file())
-        .and_then(|d| d.canonicalize().ok())
+    [
+        PathBuf::from("runtime/python"),
+        PathBuf::from("/usr/share/sandpit/runtime"),
+    ]
+    .into_iter()
+    .find(|d| d.join("sitecustomize.py").is_file())
+    .and_then(|d| d.canonicalize().ok())
 }
 
 /// Turn a validated policy into a prepared profile.
@@ -67,6 +71,7 @@ pub fn prepare(p: Policy) -> Result<PreparedProfile> {
         interpreter,
         runtime_dir,
         runtime_env: Vec::new(),
+        host: HostSetup::detect()?,
     })
 }
 

@@ -64,6 +64,7 @@ fn main() {
         interpreter,
         runtime_dir: None,
         runtime_env: vec![],
+        host: sandpit_sandbox::hostids::HostSetup::detect().expect("host ids"),
     };
     let exec = profile.interpreter.exec_path.clone();
     let prog = std::env::temp_dir().join(format!("sandpit-bench-{}.py", std::process::id()));

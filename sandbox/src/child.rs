@@ -29,11 +29,25 @@ pub const HOSTNAME: &str = "sandpit";
 
 /// A read-only tree to attach inside the new root.
 pub struct TreeMount {
-    /// Path inside the sandbox (also the host path it came from).
+    /// Host path.
+    pub source: PathBuf,
+    /// Path inside the sandbox.
     pub target: PathBuf,
-    /// Detached mount from `open_tree`, already read-only/nosuid/nodev.
-    pub fd: OwnedFd,
+    /// Detached read-only mount cloned by a root parent; `None`: the child clones
+    /// `source` itself.
+    pub fd: Option<OwnedFd>,
     pub is_dir: bool,
+}
+
+/// Clone a host tree into a detached mount made read-only, nosuid and nodev
+/// throughout (`open_tree` + recursive `mount_setattr`).
+pub fn clone_read_only(src: &Path) -> Result<OwnedFd, StepError> {
+    let fd = crate::sys::open_tree_clone(src).at(Step::OpenTree, "open_tree")?;
+    let attrs = crate::sys::MOUNT_ATTR_RDONLY
+        | crate::sys::MOUNT_ATTR_NOSUID
+        | crate::sys::MOUNT_ATTR_NODEV;
+    crate::sys::mount_setattr_recursive(fd.as_fd(), attrs).at(Step::OpenTree, "mount_setattr")?;
+    Ok(fd)
 }
 
 /// The fds the child needs; all are close-on-exec until dup'ed onto 0–3.
@@ -136,14 +150,22 @@ fn setup_and_run(
         None::<&str>,
     )
     .at(Step::MountPrivate, "mount(/, MS_PRIVATE)")?;
-    // 5. A small tmpfs as the new root.
+    // 5. Read-only trees: exactly what the policy and the interpreter need. A root
+    //    parent cloned them already; otherwise clone them now, before the new root
+    //    covers its mount point.
+    let mut cloned: Vec<OwnedFd> = Vec::new();
+    for t in plan.trees.iter().filter(|t| t.fd.is_none()) {
+        cloned.push(clone_read_only(&t.source)?);
+    }
+    // 6. A small tmpfs as the new root, on a mount point every uid can reach (in our
+    //    private mount namespace it hides nothing of the host's).
     tmpfs(
         root,
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
         "size=1m,mode=0755",
         Step::RootTmpfs,
     )?;
-    // 6. Read-only trees: exactly what the policy and the interpreter need.
+    let mut cloned = cloned.into_iter();
     for t in &plan.trees {
         let target = inside(root, &t.target);
         if t.is_dir {
@@ -152,7 +174,17 @@ fn setup_and_run(
             mkdir_p(target.parent().unwrap_or(root), Step::BindReadOnly)?;
             std::fs::File::create(&target).at(Step::BindReadOnly, "create(bind target)")?;
         }
-        crate::sys::move_mount_to(t.fd.as_fd(), &target).at(Step::BindReadOnly, "move_mount")?;
+        let own;
+        let fd = match &t.fd {
+            Some(fd) => fd,
+            None => {
+                own = cloned
+                    .next()
+                    .ok_or_else(|| StepError::check(Step::BindReadOnly, "clone", "missing tree"))?;
+                &own
+            }
+        };
+        crate::sys::move_mount_to(fd.as_fd(), &target).at(Step::BindReadOnly, "move_mount")?;
     }
     for m in &plan.masks {
         let ro = MsFlags::MS_RDONLY | NOEXEC_DATA;

@@ -5,6 +5,7 @@ use crate::cgroup::{CgroupHost, CgroupLimits, JobCgroup};
 use crate::child::{child_main, ChildFds, ChildPlan, TreeMount, KID_ID};
 use crate::error::{AtStep, Step, StepError};
 use crate::frames::{encode_named, write_frame, Kind};
+use crate::hostids::{HostSetup, IdMapping, NEWGIDMAP, NEWUIDMAP};
 use crate::landlock_rules::{LandlockPlan, PathAccess};
 use crate::policy::Requirement;
 use crate::spec::{JobInput, PreparedProfile, EVENT_FD, PROGRAM_NAME, RUNTIME_MOUNT};
@@ -21,9 +22,6 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Where the helper keeps its host-side state (uid slot locks, the shared new-root
-/// mount point). Root-only.
-pub const STATE_DIR: &str = "/run/sandpit";
 const CHILD_STACK: usize = 1 << 20;
 
 /// The fixed, clean environment every program gets (the policy and runtime add to it).
@@ -115,21 +113,15 @@ impl Parked {
 
 /// Build a sandbox for `profile` and park it until its job arrives.
 pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
+    let host = &profile.host;
     let policy = &profile.policy;
     let limits = &policy.limits;
-    let is_root = nix::unistd::geteuid().is_root();
-    if !is_root {
-        return Err(StepError::check(
-            Step::UidMap,
-            "geteuid",
-            "the runner must run as root (it maps each job to its own unprivileged host uid)",
-        ));
-    }
+    let is_root = host.ids == IdMapping::Root;
 
-    // 1. A host uid pair of our own for this job. The state dir is root's, traversable
-    //    (0711) because the child, already mapped to an unprivileged uid, mounts its new
-    //    root on a directory inside it; the slot locks are in a 0700 subdirectory.
-    let state = Path::new(STATE_DIR);
+    // 1. A host uid pair of our own for this job. The state dir is the runner's,
+    //    traversable (0711) because the child, already mapped to an unprivileged uid,
+    //    mounts its new root on a directory inside it; slot locks are in a 0700 subdir.
+    let state = host.state_dir.as_path();
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o711)
@@ -137,7 +129,8 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         .at(Step::UidSlot, "mkdir(state dir)")?;
     std::fs::set_permissions(state, std::fs::Permissions::from_mode(0o711))
         .at(Step::UidSlot, "chmod(state dir)")?;
-    let slot = UidSlot::acquire(&state.join("slots")).at(Step::UidSlot, "acquire uid slot")?;
+    let slot = UidSlot::acquire(&state.join("slots"), host.slots())
+        .at(Step::UidSlot, "acquire uid slot")?;
 
     // 2. The job's cgroup, limits written before anything runs in it.
     let cgroup = match policy.layers.cgroups {
@@ -158,8 +151,9 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         Requirement::Off => None,
     };
 
-    // 3. Read-only trees, cloned here by the privileged parent (the child's mapped uid
-    //    may not be able to walk to them, e.g. a pyenv under /root).
+    // 3. Read-only trees. As root they are cloned here by the privileged parent (the
+    //    child's mapped uid may not be able to walk to them, e.g. a pyenv under /root);
+    //    as an unprivileged runner the child clones them inside its own namespaces.
     let mut sources: Vec<(PathBuf, PathBuf)> = Vec::new();
     for p in policy
         .filesystem
@@ -178,13 +172,13 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
     }
     let mut trees = Vec::new();
     for (src, target) in &sources {
-        let fd = crate::sys::open_tree_clone(src).at(Step::OpenTree, "open_tree")?;
-        let attrs = crate::sys::MOUNT_ATTR_RDONLY
-            | crate::sys::MOUNT_ATTR_NOSUID
-            | crate::sys::MOUNT_ATTR_NODEV;
-        crate::sys::mount_setattr_recursive(fd.as_fd(), attrs)
-            .at(Step::OpenTree, "mount_setattr")?;
+        let fd = if is_root {
+            Some(crate::child::clone_read_only(src)?)
+        } else {
+            None
+        };
         trees.push(TreeMount {
+            source: src.clone(),
             target: target.clone(),
             fd,
             is_dir: src.is_dir(),
@@ -250,8 +244,9 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         (Resource::RLIMIT_MSGQUEUE, 0, 0),
     ];
 
-    let newroot = Path::new(STATE_DIR).join("newroot");
-    std::fs::create_dir_all(&newroot).at(Step::RootTmpfs, "mkdir(newroot)")?;
+    // The new root's mount point: /tmp exists everywhere and every uid can reach it;
+    // the child mounts over it only in its own private mount namespace.
+    let newroot = PathBuf::from("/tmp");
 
     let plan = ChildPlan {
         newroot,
@@ -308,26 +303,22 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         child_reported_failure(&report.r).unwrap_or(e)
     };
 
-    // 8. uid/gid maps: inner root and the kid's uid → this job's own host uids.
-    let base = slot.host_base();
-    let map = format!("0 {base} 1\n{KID_ID} {} 1\n", base + 1);
-    std::fs::write(format!("/proc/{pid}/uid_map"), &map)
-        .at(Step::UidMap, "write(uid_map)")
-        .map_err(kill_on_err)?;
-    std::fs::write(format!("/proc/{pid}/gid_map"), &map)
-        .at(Step::UidMap, "write(gid_map)")
-        .map_err(kill_on_err)?;
-
-    // 9. Release the child to build its root while we attach it to the cgroup (the
-    //    attach can stall for milliseconds on cgroup v1), then release it again.
-    nix::unistd::write(&sync.w, b"1")
-        .at(Step::WaitRelease, "write(sync)")
-        .map_err(kill_on_err)?;
+    // 8. Into the job's cgroup while the child still runs with our own credentials
+    //    (cgroup v1 lets an unprivileged writer move only its own processes).
     if let Some(cg) = &cgroup {
         cg.attach(pid.as_raw())
             .map_err(|e| StepError::check(Step::CgroupAttach, "cgroup.procs", e.to_string()))
             .map_err(kill_on_err)?;
     }
+
+    // 9. uid/gid maps: inner root and the kid's uid → this job's own host ids.
+    let (ubase, gbase) = host.base_ids(slot.index);
+    write_id_maps(host, pid.as_raw(), ubase, gbase).map_err(kill_on_err)?;
+
+    // 10. Release the child (it first becomes inner root, then builds its root).
+    nix::unistd::write(&sync.w, b"1")
+        .at(Step::WaitRelease, "write(sync)")
+        .map_err(kill_on_err)?;
     nix::unistd::write(&sync.w, b"2")
         .at(Step::WaitRelease, "write(sync)")
         .map_err(kill_on_err)?;
@@ -350,6 +341,40 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         job_w: job.w,
     })
 }
+/// Map inner 0 → `ubase`/`gbase` and the kid's 1000 → the next ids: written directly
+/// as root, through the setuid newuidmap/newgidmap (which check /etc/subuid and
+/// /etc/subgid) as an unprivileged runner.
+fn write_id_maps(host: &HostSetup, pid: i32, ubase: u32, gbase: u32) -> Result<(), StepError> {
+    match host.ids {
+        IdMapping::Root => {
+            let umap = format!("0 {ubase} 1\n{KID_ID} {} 1\n", ubase + 1);
+            let gmap = format!("0 {gbase} 1\n{KID_ID} {} 1\n", gbase + 1);
+            std::fs::write(format!("/proc/{pid}/uid_map"), umap)
+                .at(Step::UidMap, "write(uid_map)")?;
+            std::fs::write(format!("/proc/{pid}/gid_map"), gmap).at(Step::UidMap, "write(gid_map)")
+        }
+        IdMapping::Subordinate { .. } => {
+            for (tool, base) in [(NEWUIDMAP, ubase), (NEWGIDMAP, gbase)] {
+                let status = std::process::Command::new(tool)
+                    .args([pid.to_string(), "0".into(), base.to_string(), "1".into()])
+                    .args([KID_ID.to_string(), (base + 1).to_string(), "1".into()])
+                    .env_clear()
+                    .stdin(std::process::Stdio::null())
+                    .status()
+                    .at(Step::UidMap, "spawn(newuidmap)")?;
+                if !status.success() {
+                    return Err(StepError::check(
+                        Step::UidMap,
+                        tool,
+                        format!("{tool} failed: {status}"),
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 /// A setup failure the child reported before dying, if any (read after it was reaped,
 /// so the pipe holds everything it wrote).
 fn child_reported_failure(report_r: &OwnedFd) -> Option<StepError> {

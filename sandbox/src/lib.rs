@@ -13,6 +13,7 @@ pub mod collect;
 pub mod error;
 pub mod frames;
 pub mod helper;
+pub mod hostids;
 pub mod interp;
 pub mod landlock_rules;
 pub mod launch;

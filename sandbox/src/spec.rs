@@ -18,6 +18,8 @@ pub struct PreparedProfile {
     pub runtime_dir: Option<PathBuf>,
     /// Extra environment for this profile computed by the runner (e.g. MPLCONFIGDIR).
     pub runtime_env: Vec<(String, String)>,
+    /// Host uids and state directory on this runner's host.
+    pub host: crate::hostids::HostSetup,
 }
 
 /// Where the runtime support package appears inside the sandbox.

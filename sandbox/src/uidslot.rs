@@ -21,20 +21,16 @@ pub struct UidSlot {
 }
 
 impl UidSlot {
-    /// Inner uid 0 maps to this host uid; the kid's uid to the next one.
-    pub fn host_base(&self) -> u32 {
-        HOST_UID_BASE + self.index * 2
-    }
-
-    /// Take a free slot. `dir` is created 0700 if missing.
-    pub fn acquire(dir: &Path) -> io::Result<UidSlot> {
+    /// Take a free slot among `slots`. `dir` is created 0700 if missing.
+    pub fn acquire(dir: &Path, slots: u32) -> io::Result<UidSlot> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)?;
-        let start = std::process::id() % SLOTS;
-        for i in 0..SLOTS {
-            let index = (start + i) % SLOTS;
+        let slots = slots.max(1);
+        let start = std::process::id() % slots;
+        for i in 0..slots {
+            let index = (start + i) % slots;
             let path: PathBuf = dir.join(format!("{index}.lock"));
             let f = OpenOptions::new()
                 .create(true)
@@ -60,13 +56,18 @@ mod tests {
     #[test]
     fn concurrent_slots_differ_and_are_reused_after_release() {
         let dir = tempfile::tempdir().unwrap();
-        let a = UidSlot::acquire(dir.path()).unwrap();
-        let b = UidSlot::acquire(dir.path()).unwrap();
+        let a = UidSlot::acquire(dir.path(), SLOTS).unwrap();
+        let b = UidSlot::acquire(dir.path(), SLOTS).unwrap();
         assert_ne!(a.index, b.index);
-        assert_ne!(a.host_base(), b.host_base());
         let ai = a.index;
         drop(a);
-        let c = UidSlot::acquire(dir.path()).unwrap();
+        let c = UidSlot::acquire(dir.path(), SLOTS).unwrap();
         assert_eq!(c.index, ai, "a released slot is free again");
+        let one = tempfile::tempdir().unwrap();
+        let _only = UidSlot::acquire(one.path(), 1).unwrap();
+        assert!(
+            UidSlot::acquire(one.path(), 1).is_err(),
+            "all slots taken is an error"
+        );
     }
 }
