@@ -18,6 +18,8 @@ MAX_OPS = 1500
 FLUSH_SECONDS = 0.25
 MIN_SLEEP_FLUSH = 0.05
 MAX_BITMAP_BYTES = 512 * 1024
+_POSITION = {"x", "y"}
+_HEADING = {"h"}
 
 
 def num(value):
@@ -74,6 +76,14 @@ class Recorder:
             if not changes:
                 return
             previous.update(changes)
+            # The two changes every step makes get short positional forms.
+            keys = set(changes)
+            if keys == _POSITION:
+                self.op("tpos", item_id, changes["x"], changes["y"])
+                return
+            if keys == _HEADING:
+                self.op("thead", item_id, changes["h"])
+                return
         self.op("turtle", item_id, changes)
 
     def forget_turtle(self, item_id):

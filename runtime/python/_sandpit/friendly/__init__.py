@@ -48,6 +48,8 @@ def explain(etype, value, tb, lang=None):
             hints.insert(0, _fill(texts[key], _Params(extra, **diagnosis.params)))
     if hints:
         event["hint"] = " ".join(hints)
+    if diagnosis.line is not None and situation.filename:
+        situation.point_at(diagnosis.line)
     if situation.lineno is not None:
         event["line"] = situation.lineno
     if situation.display_file:

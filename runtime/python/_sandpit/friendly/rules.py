@@ -15,11 +15,14 @@ from _sandpit.friendly import syntax
 
 
 class Diagnosis:
-    def __init__(self, key, generic=False, **params):
+    def __init__(self, key, /, generic=False, line=None, **params):
         self.key = key
         self.params = params
         self.hints = []
         self.generic = generic
+        # Where the kid should look when that is not where Python stopped
+        # (an unclosed bracket is reported lines after it was opened).
+        self.line = line
 
     def hint(self, key, **params):
         self.hints.append((key, params))
@@ -232,7 +235,7 @@ def _key_error(s):
     if isinstance(key, str):
         for value in s.scope_values():
             if isinstance(value, dict) and key not in value:
-                suggestion = close_match(key, [k for k in value if isinstance(k, str)])
+                suggestion = close_match(key, [k for k in value if isinstance(k, str)], cutoff=0.6)
                 if suggestion:
                     return d.hint("hint.did_you_mean", suggestion=repr(suggestion))
     return d
@@ -256,12 +259,26 @@ def _attribute_error(s):
         if typ == "NoneType":
             return Diagnosis("attribute.none", attr=attr)
         d = Diagnosis("attribute.object", type=typ, attr=attr)
-        suggestion = _did_you_mean(msg)
-        if suggestion is None and s.value is not None:
-            obj = getattr(s.value, "obj", None)
-            suggestion = close_match(attr, [a for a in dir(obj) if not a.startswith("_")]) if obj is not None else None
+        suggestion = _did_you_mean(msg) or close_match(attr, _public_names(_object_or_type(s, typ)))
         return d.hint("hint.did_you_mean", suggestion=suggestion) if suggestion else d
     return Diagnosis("attribute.generic", generic=True, message=msg)
+
+
+def _object_or_type(s, type_name):
+    """The object the attribute was looked up on (3.10+ keeps it), else its type by name."""
+    obj = getattr(s.value, "obj", None)
+    if obj is not None:
+        return obj
+    import builtins
+
+    found = getattr(builtins, type_name, None)
+    if not isinstance(found, type):
+        found = s.lookup(type_name)
+    return found if isinstance(found, type) else None
+
+
+def _public_names(obj):
+    return [] if obj is None else [a for a in dir(obj) if not a.startswith("_")]
 
 
 def _recursion_error(s):

@@ -71,6 +71,12 @@ class Situation:
             return None
         return os.path.relpath(self.filename, self.work_dir)
 
+    def point_at(self, lineno):
+        """Report another line of the same file (the diagnosis knows better where to look)."""
+        if lineno != self.lineno:
+            self.lineno = lineno
+            self.code_line = linecache.getline(self.filename, lineno).strip() or None
+
     def _code_line(self):
         if isinstance(self.value, SyntaxError) and self.value.text and self.raised_in_kid_code:
             return self.value.text.strip("\r\n").strip()

@@ -50,9 +50,9 @@ def diagnose(s, Diagnosis):
     unclosed = _first_unclosed_bracket(s.source())
     if "was never closed" in msg or "unexpected EOF" in msg or (unclosed and unclosed[1] < (lineno or 0)):
         if unclosed:
-            return Diagnosis("syntax.unclosed_bracket", bracket=unclosed[0], line=unclosed[1])
+            return Diagnosis("syntax.unclosed_bracket", bracket=unclosed[0], opened=unclosed[1], line=unclosed[1])
         found = re.match(r"'(.)' was never closed", msg)
-        return Diagnosis("syntax.unclosed_bracket", bracket=found.group(1) if found else "(", line=lineno)
+        return Diagnosis("syntax.unclosed_bracket", bracket=found.group(1) if found else "(", opened=lineno)
     found = re.match(r"unmatched '(.)'", msg)
     if found:
         return Diagnosis("syntax.unmatched_bracket", bracket=found.group(1))

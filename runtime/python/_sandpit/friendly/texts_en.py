@@ -73,7 +73,7 @@ TEXTS = {
     },
     "syntax.unclosed_bracket": {
         "title": "A bracket `{bracket}` is never closed",
-        "message": "The `{bracket}` on line {line} is opened but never closed. Every opening bracket needs a matching closing one.",
+        "message": "The `{bracket}` on line {opened} is opened but never closed. Every opening bracket needs a matching closing one.",
         "hint": "Add the missing closing bracket.",
     },
     "syntax.unmatched_bracket": {

@@ -73,7 +73,7 @@ TEXTS = {
     },
     "syntax.unclosed_bracket": {
         "title": "括号 `{bracket}` 没有关上",
-        "message": "第 {line} 行的 `{bracket}` 打开了，却一直没有关上。每一个左括号都需要一个对应的右括号。",
+        "message": "第 {opened} 行的 `{bracket}` 打开了，却一直没有关上。每一个左括号都需要一个对应的右括号。",
         "hint": "把缺少的右括号补上。",
     },
     "syntax.unmatched_bracket": {
