@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::{policy_value, runner_bin, sandbox_available, shipped_policies};
+use common::{policy_value, runner_command, sandbox_available, shipped_policies};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn runner(args: &[&str]) -> Output {
-    Command::new(runner_bin())
+    runner_command()
         .args(args)
         .output()
         .expect("running sandpit-runner")

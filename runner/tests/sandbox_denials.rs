@@ -387,6 +387,21 @@ raw("init_module", 175, 0, 0, 0)
 raw("finit_module", 313, -1, 0, 0)
 raw("personality", 135, 0x0040000)
 raw("memfd_create", 319, 0, 0)
+raw("open_tree", 428, 0, 0, 0)
+raw("move_mount", 429, 0, 0, 0, 0, 0)
+raw("fsopen", 430, 0, 0)
+raw("fsmount", 432, 0, 0, 0)
+raw("mount_setattr", 442, 0, 0, 0, 0, 0)
+raw("open_by_handle_at", 304, 0, 0, 0)
+raw("name_to_handle_at", 303, 0, 0, 0, 0, 0)
+raw("reboot", 169, 0, 0, 0, 0)
+raw("syslog", 103, 0, 0, 0)
+raw("mknodat", 259, 0, 0, 0, 0)
+raw("modify_ldt", 154, 0, 0, 0)
+raw("iopl", 172, 3)
+raw("seccomp", 317, 0, 0, 0)
+raw("landlock_create_ruleset", 444, 0, 0, 0)
+raw("pidfd_getfd", 438, 0, 0, 0)
 "#,
     );
     let job = JobRun::basic(&code).run();
@@ -406,6 +421,21 @@ raw("memfd_create", 319, 0, 0)
         "finit_module",
         "personality",
         "memfd_create",
+        "open_tree",
+        "move_mount",
+        "fsopen",
+        "fsmount",
+        "mount_setattr",
+        "open_by_handle_at",
+        "name_to_handle_at",
+        "reboot",
+        "syslog",
+        "mknodat",
+        "modify_ldt",
+        "iopl",
+        "seccomp",
+        "landlock_create_ruleset",
+        "pidfd_getfd",
     ] {
         job.expect(label, "-1 ENOSYS");
     }
@@ -480,5 +510,29 @@ probe("alg", socket.socket, 38, socket.SOCK_SEQPACKET, 0)
     job.assert_status("ok");
     for label in ["netlink", "packet", "vsock", "alg"] {
         job.expect(label, "OSError 97");
+    }
+}
+
+#[test]
+fn terminal_injection_ioctl_is_refused() {
+    if !sandbox_available() {
+        return;
+    }
+    // TIOCSTI would push characters into a terminal's input; only terminal queries
+    // pass the sandbox's ioctl filter. The job's stdio are pipes, where the kernel
+    // itself answers ENOTTY to terminal requests, but it would accept FIOASYNC
+    // (a generic fd ioctl): that one proves the filter, not the pipe, refused.
+    let code = program(
+        r#"
+ch = _ctypes.c_char(b"x")
+raw("tiocsti", 16, 0, 0x5412, _ctypes.addressof(ch))
+raw("tiocsctty", 16, 0, 0x540E, 0)
+raw("fioasync", 16, 0, 0x5452, 0)
+"#,
+    );
+    let job = JobRun::basic(&code).run();
+    job.assert_status("ok");
+    for label in ["tiocsti", "tiocsctty", "fioasync"] {
+        job.expect(label, "-1 ENOTTY");
     }
 }

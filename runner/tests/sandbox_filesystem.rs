@@ -247,23 +247,69 @@ probe("read_target", open, {v:?})
 }
 
 #[test]
-fn nothing_of_a_job_remains_in_the_shared_new_root_directory() {
+fn nothing_a_job_writes_appears_on_the_host() {
     if !sandbox_available() {
         return;
     }
-    // The helper mounts every job's root over /run/sandpit/newroot inside the job's own
-    // mount namespace; the host directory itself must stay empty.
-    let job = JobRun::basic("open('/work/left-behind', 'w').write('x')\n").run();
+    // The helper mounts the job's root, work dir and /tmp over a host directory, but
+    // only inside the job's own mount namespace: the host must see none of it.
+    let name = marker("sandpit-left-behind");
+    let code = format!(
+        "for d in ('/work', '/tmp'):\n    open(d + '/{name}', 'w').write('x')\n    __import__('os').mkdir(d + '/{name}.d')\n"
+    );
+    let job = JobRun::basic(&code).run();
     job.assert_status("ok");
-    let newroot = Path::new("/run/sandpit/newroot");
+    let mut found = Vec::new();
+    for root in ["/tmp", "/var/tmp", "/run", "/work"] {
+        find_named(Path::new(root), &name, 4, &mut found);
+    }
     assert!(
-        newroot.is_dir(),
-        "the helper's new-root directory is missing"
+        found.is_empty(),
+        "the job's files are on the host: {found:?}"
     );
-    assert!(
-        common::dir_names(newroot).is_empty(),
-        "host {} is not empty: {:?}",
-        newroot.display(),
-        common::dir_names(newroot)
+}
+
+/// Paths under `dir` (not following symlinks, at most `depth` levels) whose name
+/// contains `needle`.
+fn find_named(dir: &Path, needle: &str, depth: u32, found: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().contains(needle) {
+            found.push(e.path());
+        }
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && depth > 0 {
+            find_named(&e.path(), needle, depth - 1, found);
+        }
+    }
+}
+
+#[test]
+fn proc_holds_no_kernel_interfaces() {
+    if !sandbox_available() {
+        return;
+    }
+    // /proc is mounted with subset=pid: only process directories, none of the
+    // kernel's knobs or secrets.
+    let code = program(
+        r#"
+import os
+def read(path):
+    with open(path, "rb") as f:
+        return len(f.read(16))
+probe("sysctl", read, "/proc/sys/kernel/hostname")
+probe("kcore", read, "/proc/kcore")
+probe("kallsyms", read, "/proc/kallsyms")
+probe("sysrq", read, "/proc/sysrq-trigger")
+probe("init_root", os.listdir, "/proc/1/root")
+probe("sys", os.listdir, "/sys/kernel")
+"#,
     );
+    let job = JobRun::basic(&code).run();
+    job.assert_status("ok");
+    for label in ["sysctl", "kcore", "kallsyms", "sysrq", "init_root", "sys"] {
+        job.expect(label, "FileNotFoundError 2");
+    }
 }

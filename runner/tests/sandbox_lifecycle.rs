@@ -8,6 +8,7 @@ use common::{
     JOB_UID_MIN,
 };
 use std::collections::BTreeSet;
+use std::process::Command;
 
 #[test]
 fn input_reads_the_stdin_file() {
@@ -209,4 +210,105 @@ fn killing_the_runner_mid_job_ends_the_whole_sandbox() {
         left.is_empty()
     });
     assert!(gone, "the job outlived its killed runner: {left:?}");
+}
+
+/// Every descendant of `root` on the host, as (pid, real uid).
+fn descendants(root: u32) -> Vec<(u32, u32)> {
+    let mut parent_of = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            continue;
+        };
+        let field = |name: &str| -> Option<u32> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        };
+        if let (Some(ppid), Some(uid)) = (field("PPid:"), field("Uid:")) {
+            parent_of.push((pid, ppid, uid));
+        }
+    }
+    let mut found: Vec<(u32, u32)> = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        for (pid, ppid, uid) in &parent_of {
+            if *ppid == p && !found.iter().any(|(f, _)| f == pid) {
+                found.push((*pid, *uid));
+                frontier.push(*pid);
+            }
+        }
+    }
+    found
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie is dead for our purpose: it holds no resources but its pid.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(") ").next().map(|rest| !rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+#[test]
+fn killing_a_worker_leaves_no_parked_sandbox_behind() {
+    if !sandbox_available() {
+        return;
+    }
+    // A worker whose server never answers: it still builds its warm sandboxes, which
+    // wait ("parked") for a job.
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let policies = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::shipped_policies().join("python-basic.toml"),
+        policies.path().join("python-basic.toml"),
+    )
+    .unwrap();
+    let mut worker = common::runner_command()
+        .arg("work")
+        .arg("--policies")
+        .arg(policies.path())
+        .env(
+            "RUNNER_SERVER_URL",
+            format!("http://127.0.0.1:{closed_port}"),
+        )
+        .env("RUNNER_MAX_CONCURRENCY", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting the worker");
+    let worker_pid = worker.id();
+    let mut sandboxes = Vec::new();
+    let parked = eventually(100, || {
+        sandboxes = descendants(worker_pid)
+            .into_iter()
+            .filter(|(_, uid)| *uid >= JOB_UID_MIN)
+            .map(|(pid, _)| pid)
+            .collect();
+        !sandboxes.is_empty()
+    });
+    // SIGKILL: no graceful drain. Helpers and their sandboxes must die with it.
+    worker.kill().expect("killing the worker");
+    let _ = worker.wait();
+    let gone = eventually(40, || !sandboxes.iter().any(|p| alive(*p)));
+    let left: Vec<u32> = sandboxes.iter().copied().filter(|p| alive(*p)).collect();
+    // Don't leave them running for the rest of the suite.
+    for pid in &left {
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    }
+    assert!(parked, "the worker never built a warm sandbox");
+    assert!(
+        gone,
+        "parked sandboxes {left:?} survived their killed worker (pid {worker_pid})"
+    );
 }

@@ -24,6 +24,20 @@ pub fn shipped_policies() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies"))
 }
 
+/// The kid runtime package in this checkout. The runner finds it through
+/// `SANDPIT_RUNTIME_DIR` (tests run with the crate directory as their working dir, so
+/// the runner's `./runtime/python` default does not apply).
+pub fn runtime_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime/python"))
+}
+
+/// `sandpit-runner` with the checkout's kid runtime.
+pub fn runner_command() -> Command {
+    let mut cmd = Command::new(runner_bin());
+    cmd.env("SANDPIT_RUNTIME_DIR", runtime_dir());
+    cmd
+}
+
 /// Whether sandbox tests can run here. The sandbox needs root. In CI (`CI=true`) a
 /// missing precondition is a failure, never a skip; on a developer's machine as a
 /// normal user the test prints why it did nothing and returns.
@@ -124,7 +138,7 @@ impl JobRun {
         let dir = tempfile::tempdir().expect("tempdir");
         let program = dir.path().join("program.py");
         std::fs::write(&program, &self.code).expect("writing the program");
-        let mut cmd = Command::new(runner_bin());
+        let mut cmd = runner_command();
         cmd.arg("exec")
             .arg("--json")
             .arg("--profile")
@@ -395,6 +409,10 @@ pub fn allowed_env_key(key: &str) -> bool {
     ];
     FIXED.contains(&key) || key.starts_with("SANDPIT_")
 }
+
+/// Where the kid runtime appears inside (`sandbox/src/spec.rs`); the only value
+/// PYTHONPATH may have in a job.
+pub const RUNTIME_MOUNT: &str = "/sandpit/runtime";
 
 /// Names of the entries of a host directory.
 pub fn dir_names(dir: &Path) -> BTreeSet<String> {
