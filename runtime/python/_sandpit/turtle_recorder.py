@@ -78,8 +78,8 @@ class Recorder:
             previous.update(changes)
             # The two changes every step makes get short positional forms.
             keys = set(changes)
-            if keys == _POSITION:
-                self.op("tpos", item_id, changes["x"], changes["y"])
+            if keys <= _POSITION and "x" in previous and "y" in previous:
+                self.op("tpos", item_id, previous["x"], previous["y"])
                 return
             if keys == _HEADING:
                 self.op("thead", item_id, changes["h"])
