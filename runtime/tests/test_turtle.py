@@ -386,6 +386,39 @@ class TurtleDrawingTest(unittest.TestCase):
             "(6.00,8.00) 5.0",
         ])
 
+    def test_gif_shapes_bgpic_and_bye(self):
+        gif = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
+               b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+        run, replay = run_turtle("""
+            import turtle
+            screen = turtle.Screen()
+            screen.bgpic("dot.gif")
+            screen.register_shape("dot.gif")
+            t = turtle.Turtle()
+            t.shape("dot.gif")
+            t.forward(20)
+            t.stamp()
+            try:
+                screen.bgpic("missing.gif")
+            except Exception as error:
+                print(type(error).__name__)
+            turtle.bye()
+            try:
+                t.forward(10)
+            except turtle.Terminator:
+                print("Terminator")
+            turtle.forward(5)  # a new window
+        """, files={"dot.gif": gif})
+        self.assertEqual(run.returncode, 0, run)
+        self.assertEqual(run.stdout, "TclError\nTerminator\n")
+        images = replay.of_kind("image")
+        self.assertEqual(len(images), 2)  # the background (lowest) and the stamp
+        self.assertEqual(replay.items[replay.order[0]]["kind"], "image")
+        self.assertEqual({replay.bitmaps[i["image"]][0] for i in images}, {"image/gif"})
+        self.assertTrue(all(replay.bitmaps[i["image"]][1] for i in images))
+        self.assertTrue(replay.screens[1]["closed"])
+        self.assertEqual(replay.items[replay.order[-1]]["cid"], 2)
+
     def test_the_module_is_cpythons_own(self):
         run, _ = run_turtle("""
             import turtle, os, sys

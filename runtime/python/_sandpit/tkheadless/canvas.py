@@ -84,6 +84,8 @@ class Canvas(Misc):
         top = self.winfo_toplevel()
         if isinstance(top, Tk):
             state["title"] = top._title
+            if top._destroyed:
+                state["closed"] = True  # bye(): a later Turtle() opens a new canvas
         changes = {k: v for k, v in state.items() if self._screen_sent.get(k, ()) != v}
         if changes:
             self._screen_sent.update(changes)
@@ -176,6 +178,8 @@ class Canvas(Misc):
         if image is not None:
             self._rec.bitmap(image)
         if not item.is_turtle:
+            if item.shown:  # was on the wire as a plain item: replace it by the cursor
+                self._rec.op("del", item.id)
             item.shown = True
             item.is_turtle = True
             state = dict(state, cv=self.cid)
@@ -370,7 +374,11 @@ class Canvas(Misc):
                 "font": textmetrics.normalize_font(opts["font"]),
             }
         image = opts.get("image")
-        return {"pts": pts[:2], "image": image.name if isinstance(image, PhotoImage) else (str(image) or None)}
+        if isinstance(image, PhotoImage):
+            name = image.name if image.has_pixels() else None  # a blank image shows nothing
+        else:
+            name = str(image) or None
+        return {"pts": pts[:2], "image": name}
 
     def _send_create(self, item, wire):
         placement = []

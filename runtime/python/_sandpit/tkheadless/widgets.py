@@ -258,6 +258,7 @@ class Tk(Misc):
 
     def destroy(self):
         Misc.destroy(self)
+        self._notify_canvases()
         global _default_root
         if _default_root is self:
             _default_root = None
