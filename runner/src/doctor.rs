@@ -115,6 +115,11 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
         "rlimits",
         "CPU, file size, open files, core, processes",
     );
+    r.line(
+        true,
+        "pivot_root",
+        "part of every job's set-up; proven by each profile's test run below",
+    );
 
     println!();
     println!("Profiles in {}", dir.display());

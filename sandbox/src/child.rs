@@ -88,6 +88,28 @@ pub struct ChildPlan {
 /// Entry point inside the clone. Never returns to the caller's logic: it becomes init.
 pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
     let report = ReportWriter(fds.report_w.as_raw_fd());
+    // 0. The clone copied every fd of the helper, including the parent's ends of our
+    //    pipes (holding them would hide EOF from the program and from our own "is the
+    //    parent alive" checks) and whatever started the runner. Keep only ours. And die
+    //    with the helper even while parked (set again after the uid change clears it).
+    let mut keep: Vec<RawFd> = fds.raw().to_vec();
+    keep.extend(
+        plan.trees
+            .iter()
+            .filter_map(|t| t.fd.as_ref().map(|f| f.as_raw_fd())),
+    );
+    if let Err(e) = close_all_but(&keep) {
+        report.send(Report::SetupFailed {
+            step: Step::StdioSetup,
+            errno: e.raw_os_error().unwrap_or(0),
+        });
+        return 1;
+    }
+    if nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).is_err()
+        || parent_gone(&fds.sync_r)
+    {
+        return 1;
+    }
     match setup_and_run(plan, fds, &report) {
         Ok(never) => match never {},
         Err(e) => {
@@ -98,6 +120,35 @@ pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
             1
         }
     }
+}
+
+impl ChildFds {
+    fn raw(&self) -> [RawFd; 8] {
+        [
+            self.sync_r.as_raw_fd(),
+            self.job_r.as_raw_fd(),
+            self.report_w.as_raw_fd(),
+            self.collect_w.as_raw_fd(),
+            self.stdin_r.as_raw_fd(),
+            self.stdout_w.as_raw_fd(),
+            self.stderr_w.as_raw_fd(),
+            self.events_w.as_raw_fd(),
+        ]
+    }
+}
+
+/// Close every fd not in `keep` (the gaps between them, with close_range).
+fn close_all_but(keep: &[RawFd]) -> std::io::Result<()> {
+    let mut keep: Vec<u32> = keep.iter().map(|&f| f as u32).collect();
+    keep.sort_unstable();
+    let mut from = 0u32;
+    for k in keep.into_iter().chain(std::iter::once(u32::MAX)) {
+        if k > from {
+            crate::sys::close_range(from, k - 1)?;
+        }
+        from = k.saturating_add(1);
+    }
+    Ok(())
 }
 
 fn wait_byte(fd: &OwnedFd, step: Step) -> Result<(), StepError> {
@@ -443,10 +494,18 @@ fn install_stdio(fds: &ChildFds) -> Result<(), StepError> {
     Ok(())
 }
 
+/// The parent holds the sync pipe's write end for the whole job: a hang-up means it is
+/// gone. (Unread sync bytes make the pipe readable too; only the hang-up counts.)
 fn parent_gone(sync_r: &OwnedFd) -> bool {
     use nix::poll::{poll, PollFd, PollFlags};
-    let mut pfd = [PollFd::new(sync_r.as_fd(), PollFlags::POLLIN)];
-    !matches!(poll(&mut pfd, 0u16), Ok(0))
+    let mut pfd = [PollFd::new(sync_r.as_fd(), PollFlags::empty())];
+    match poll(&mut pfd, 0u16) {
+        Ok(0) => false,
+        Ok(_) => pfd[0]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)),
+        Err(_) => true,
+    }
 }
 
 /// PID 1 of the job: fork the interpreter, reap every process, and when the

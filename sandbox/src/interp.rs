@@ -102,10 +102,24 @@ fn find_on_path(name: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The venv an executable belongs to: CPython looks for `pyvenv.cfg` beside the
+/// executable or one directory up. (The probe runs with `-S`, so that no `.pth` file
+/// of the installation runs on the host; then Python itself does not report the venv.)
+fn venv_of(exec_path: &Path) -> Option<PathBuf> {
+    let bin = exec_path.parent()?;
+    [bin, bin.parent()?]
+        .into_iter()
+        .find(|d| d.join("pyvenv.cfg").is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Paths the sandbox puts its own mounts on: an interpreter there would be hidden.
+const SHADOWED: &[&str] = &["/tmp", "/work", "/dev", "/proc", "/sandpit"];
+
 fn plan(exec_path: &Path, probe: &Probe) -> io::Result<ResolvedInterpreter> {
     let mut binds: Vec<PathBuf> = Vec::new();
     let base = PathBuf::from(&probe.base_prefix);
-    let prefix = PathBuf::from(&probe.prefix);
+    let prefix = venv_of(exec_path).unwrap_or_else(|| PathBuf::from(&probe.prefix));
     if base == Path::new("/usr") || base == Path::new("/usr/local") {
         // A distribution Python: its stdlib only; system libraries come from the policy.
         binds.push(PathBuf::from(&probe.stdlib));
@@ -134,6 +148,16 @@ fn plan(exec_path: &Path, probe: &Probe) -> io::Result<ResolvedInterpreter> {
     binds.push(p);
     binds.sort();
     binds.dedup();
+    if let Some(b) = binds
+        .iter()
+        .find(|b| SHADOWED.iter().any(|s| b.starts_with(s)))
+    {
+        return Err(io::Error::other(format!(
+            "{} lies under a directory the sandbox mounts its own filesystem on ({}); install the interpreter elsewhere (e.g. /opt)",
+            b.display(),
+            SHADOWED.join(", ")
+        )));
+    }
     // Drop binds already inside another bind.
     let all = binds.clone();
     binds.retain(|b| !all.iter().any(|o| o != b && b.starts_with(o)));
