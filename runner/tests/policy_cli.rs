@@ -203,7 +203,7 @@ fn doctor_prints_a_line_per_protection_layer() {
             "doctor has no line for {layer}:\n{report}"
         );
     }
-    let cgroup_line = report.lines().find(|l| l.contains("cgroup")).unwrap();
+    let cgroup_line = report.lines().find(|l| l.contains(" cgroups ")).unwrap();
     for ctrl in ["memory", "cpu", "pids"] {
         assert!(cgroup_line.contains(ctrl), "{cgroup_line}");
     }
