@@ -154,8 +154,22 @@ def _load():
     return _table
 
 
+_converted = {}
+
+
 def to_hex(color):
     """'#rrggbb' for a Tk colour string, '' for '', or None when Tk would reject it."""
+    try:
+        return _converted[color]  # every drawing step asks again for the same few colours
+    except (KeyError, TypeError):
+        pass
+    value = _to_hex(color)
+    if isinstance(color, str) and len(_converted) < 4096:
+        _converted[color] = value
+    return value
+
+
+def _to_hex(color):
     if not isinstance(color, str):
         return None
     if color == "":

@@ -130,6 +130,19 @@ def _cursor_state(turtle, shape):
     if heading >= 360:  # 359.999 rounds up
         heading = 0
     state = {"vis": True, "x": num(x * screen.xscale), "y": num(y * screen.yscale), "h": heading}
+    # The shape part changes rarely but would be recomputed on every step: cache it.
+    key = (id(shape), id(shape._data), shape._type, turtle._resizemode, turtle._shapetrafo,
+           turtle._pensize, turtle._outlinewidth, turtle._fillcolor, turtle._pencolor, screen._colormode)
+    cached = getattr(turtle, "_sandpit_cursor_shape", None)
+    if cached is None or cached[0] != key:
+        cached = (key,) + _shape_state(turtle, shape)
+        turtle._sandpit_cursor_shape = cached
+    state.update(cached[1])
+    return state, cached[2]
+
+
+def _shape_state(turtle, shape):
+    state = {}
     image = None
     if shape._type == "polygon":
         if turtle._resizemode == "noresize":

@@ -22,14 +22,16 @@ _POSITION = {"x", "y"}
 _HEADING = {"h"}
 
 
+_INFINITY = float("inf")
+
+
 def num(value):
     """A coordinate for the wire: 2 decimals, ints without '.0', None if not finite."""
     value = round(float(value), 2)
-    if value != value or value in (float("inf"), float("-inf")):
+    if value != value or value == _INFINITY or value == -_INFINITY:
         return None
-    if value.is_integer():
-        return int(value)
-    return value
+    whole = int(value)
+    return whole if whole == value else value
 
 
 class Recorder:

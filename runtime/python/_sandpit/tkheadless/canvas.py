@@ -344,20 +344,17 @@ class Canvas(Misc):
                 self._rec.op("lineto", item.id, *pts[len(old_pts):])
             else:
                 self._rec.op("coords", item.id, pts)
-        changes = {k: v for k, v in wire.items() if k != "pts" and sent.get(k) != v}
+        changes = {k: v for k, v in wire.items() if k not in _NOT_OPTIONS and sent.get(k) != v}
         if changes:
             self._rec.op("cfg", item.id, changes)
         item.sent = wire
 
     def _wire_state(self, item):
         coords = item.coords
-        pts = []
-        for i in range(0, len(coords) - 1, 2):
-            pts.append(num(coords[i]))
-            pts.append(num(-coords[i + 1]))
+        pts = _wire_points(coords, item.sent, item.kind == "line")
         opts = item.opts
         if item.kind == "line":
-            return {"pts": pts, "fill": tkcolors.to_hex(opts["fill"]), "width": num(opts["width"])}
+            return {"pts": pts, "raw": list(coords), "fill": tkcolors.to_hex(opts["fill"]), "width": num(opts["width"])}
         if item.kind == "polygon":
             return {
                 "pts": pts,
@@ -403,6 +400,25 @@ class Canvas(Misc):
             self._rec.op("image", item.id, self.cid, x, y, wire["image"], *placement)
         item.shown = True
         item.sent = wire
+
+
+_NOT_OPTIONS = ("pts", "raw")
+
+
+def _wire_points(coords, sent, is_line):
+    """Canvas coordinates -> wire points (y up, 2 decimals).
+
+    A turtle's line grows by one point per step and is handed over whole each
+    time (up to 43 points): convert only the new points."""
+    start, pts = 0, []
+    if is_line and sent is not None:
+        raw = sent["raw"]
+        if len(coords) >= len(raw) and coords[:len(raw)] == raw:
+            start, pts = len(raw), list(sent["pts"])
+    for i in range(start, len(coords) - 1, 2):
+        pts.append(num(coords[i]))
+        pts.append(num(-coords[i + 1]))
+    return pts
 
 
 def _visible(kind, wire):
