@@ -171,8 +171,15 @@ export class RunController {
       const data = typeof frame.data === "string" ? frame.data : "";
       // Only pictures, and only base64 text, go into the data: URL.
       if (!IMAGE_TYPES.includes(mime) || !/^[A-Za-z0-9+/=\s]+$/.test(data)) return;
-      this.view.output.addImage(`data:${mime};base64,${data.replace(/\s/g, "")}`, (n) =>
-        this.i18n.t("output.imageAlt", { n }),
+      const { width, height } = frame;
+      const size =
+        typeof width === "number" && typeof height === "number" && width > 0 && height > 0
+          ? { width, height }
+          : undefined;
+      this.view.output.addImage(
+        `data:${mime};base64,${data.replace(/\s/g, "")}`,
+        (n) => this.i18n.t("output.imageAlt", { n }),
+        size,
       );
     }
   }

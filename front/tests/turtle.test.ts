@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { cssFont, fitWorld, placeShape, textPlacement, toCanvas } from "../src/viz/geometry";
-import { moveDurationMs, Pacer, polylineLength, polylinePrefix, type Motion } from "../src/viz/pacing";
+import {
+  headingChange,
+  moveDurationMs,
+  Pacer,
+  polylineLength,
+  polylinePrefix,
+  turnDurationMs,
+  type Motion,
+} from "../src/viz/pacing";
 import { DEFAULT_SCREEN, Scene } from "../src/viz/scene";
 import { advance, SPEEDS } from "../src/viz/timeline";
 import { parseTurtleOps, parseWireOp, type WireOp } from "../src/viz/wire";
 
 /** Parses ops written the way the runtime sends them. */
-const ops = (...raw: unknown[]): WireOp[] => parseTurtleOps({ ops: raw });
+const ops = (...raw: unknown[]): WireOp[] => parseTurtleOps({ v: 1, ops: raw });
 
 describe("wire format", () => {
   it("parses each kind of op", () => {
@@ -51,7 +59,20 @@ describe("wire format", () => {
         ["speed", 6, 10],
       ),
     ).toEqual([{ op: "speed", speed: 6, delay: 10 }]);
-    expect(parseTurtleOps({ ops: "x" })).toEqual([]);
+    expect(parseTurtleOps({ v: 1, ops: "x" })).toEqual([]);
+  });
+
+  it("refuses a format version it doesn't know", () => {
+    expect(parseTurtleOps({ v: 2, ops: [["sleep", 5]] })).toEqual([]);
+    expect(parseTurtleOps({ ops: [["sleep", 5]] })).toEqual([]);
+  });
+
+  it("reads the short forms of cursor changes, and scale", () => {
+    expect(ops(["tpos", 3, 100, 50], ["thead", 3, 90], ["scale", 1, 2, 0.5])).toEqual([
+      { op: "turtle", id: 3, canvas: null, changes: { x: 100, y: 50 } },
+      { op: "turtle", id: 3, canvas: null, changes: { h: 90 } },
+      { op: "scale", canvas: 1, xf: 2, yf: 0.5 },
+    ]);
   });
 
   it("never lets a colour through that isn't a hex colour", () => {
@@ -95,7 +116,7 @@ describe("scene", () => {
       ["del", 1],
     );
     expect(scene.items.map((i) => i.id)).toEqual([3, 2]);
-    expect(scene.find(2)).toEqual({ kind: "line", id: 2, pts: [5, 5, 6, 6], fill: "#123456", width: 7 });
+    expect(scene.find(2)).toEqual({ kind: "line", id: 2, canvas: 1, pts: [5, 5, 6, 6], fill: "#123456", width: 7 });
   });
 
   it("updates cursors from partial changes, and clear removes everything", () => {
@@ -113,11 +134,27 @@ describe("scene", () => {
     expect(scene.turtles.size).toBe(0);
   });
 
-  it("ignores a second canvas instead of drawing it on top", () => {
-    const scene = build(["screen", 1, { w: 500 }], ["line", 4, 2, [0, 0, 1, 1], "#ff0000", 1]);
-    expect(scene.items).toEqual([]);
-    expect(scene.screen.width).toBe(500);
+  it("shows the canvas opened last, as CPython opens a new window after bye()", () => {
+    const scene = build(
+      ["screen", 1, { w: 500 }],
+      ["line", 4, 1, [0, 0, 1, 1], "#ff0000", 1],
+      ["screen", 1, { closed: true }],
+      ["screen", 2, { w: 300 }],
+      ["line", 5, 2, [0, 0, 2, 2], "#00ff00", 1],
+    );
+    expect(scene.visibleItems().map((i) => i.id)).toEqual([5]);
+    expect(scene.screen.width).toBe(300);
     expect(new Scene().screen).toEqual(DEFAULT_SCREEN);
+  });
+
+  it("stretches what is drawn on a later setworldcoordinates()", () => {
+    const scene = build(["line", 4, 1, [10, 10, 20, -20], "#ff0000", 1], ["scale", 1, 2, 0.5]);
+    expect(scene.find(4)!.pts).toEqual([20, 5, 40, -10]);
+  });
+
+  it("keeps a cursor's canvas when short forms follow", () => {
+    const scene = build(["screen", 1, {}], ["turtle", 3, { vis: true, x: 0, y: 0, h: 0, cv: 1 }], ["tpos", 3, 7, 8], ["thead", 3, 45]);
+    expect(scene.visibleTurtles()).toMatchObject([{ id: 3, canvas: 1, x: 7, y: 8, heading: 45 }]);
   });
 });
 
@@ -153,7 +190,9 @@ describe("pacing", () => {
       ["lineto", 4, 100, 100],
       ["turtle", 3, { y: 100 }],
     );
-    expect(motions.map((m) => m.kind)).toEqual(["instant", "instant", "grow", "instant", "instant", "grow", "instant"]);
+    expect(motions.map((m) => m.kind)).toEqual(["instant", "instant", "grow", "instant", "turn", "grow", "instant"]);
+    // A 90° turn at speed 3: 1 + 90 / 9 = 11 frames of 10 ms.
+    expect(motions[4]).toEqual({ kind: "turn", ms: 110, turtle: 3, from: 0, by: 90 });
     expect(motions[2]).toEqual({ kind: "grow", ms: 90, start: [0, 0], added: [100, 0], turtle: 3 });
     expect(motions[5]).toMatchObject({ start: [100, 0], added: [100, 100], turtle: 3 });
   });
@@ -176,6 +215,14 @@ describe("pacing", () => {
     );
     expect(hidden[1]).toMatchObject({ kind: "grow", turtle: null });
     expect(hidden[2]).toEqual({ kind: "instant" });
+  });
+
+  it("turns the shorter way round", () => {
+    expect(headingChange(350, 10)).toBe(20);
+    expect(headingChange(10, 350)).toBe(-20);
+    expect(headingChange(0, 180)).toBe(180);
+    expect(turnDurationMs(-20, 3, 10)).toBe(30);
+    expect(turnDurationMs(90, 0, 10)).toBe(0);
   });
 
   it("keeps the program's pauses", () => {

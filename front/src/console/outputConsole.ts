@@ -99,11 +99,16 @@ export class OutputConsole {
     this.el.transcript.append(note);
   }
 
-  addImage(src: string, altText: (n: number) => string): void {
+  /** A picture in the transcript; width/height (when known) reserve its space early. */
+  addImage(src: string, altText: (n: number) => string, size?: { width: number; height: number }): void {
     this.imageCount += 1;
     const figure = document.createElement("figure");
     figure.className = "console-figure";
     const img = document.createElement("img");
+    if (size) {
+      img.width = size.width;
+      img.height = size.height;
+    }
     img.src = src;
     img.alt = altText(this.imageCount);
     img.decoding = "async";

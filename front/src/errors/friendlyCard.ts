@@ -16,6 +16,33 @@ function textElement<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/**
+ * Fills `el` with `text`, where `backticks` mark code (docs/friendly-errors.md). Built
+ * from text nodes and <code> elements only: the text never becomes HTML.
+ */
+export function appendMarkedText(el: HTMLElement, text: string): void {
+  text.split("`").forEach((part, i) => {
+    if (part === "") return;
+    if (i % 2 === 1) {
+      const code = document.createElement("code");
+      code.textContent = part;
+      el.append(code);
+    } else {
+      el.append(part);
+    }
+  });
+}
+
+function markedElement<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text: string,
+): HTMLElementTagNameMap[K] {
+  const el = textElement(tag, className, "");
+  appendMarkedText(el, text);
+  return el;
+}
+
 export function renderFriendlyCard(
   container: HTMLElement,
   explanation: Explanation,
@@ -31,11 +58,11 @@ export function renderFriendlyCard(
   // The kicker and labels are UI strings, in the UI's language.
   const kicker = textElement("p", "friendly-kicker", i18n.t("card.heading"));
   kicker.lang = i18n.lang;
-  const title = textElement("h3", "friendly-title", explanation.title || explanation.error || "");
+  const title = markedElement("h3", "friendly-title", explanation.title || explanation.error || "");
   title.id = "friendly-card-title";
   card.append(kicker, title);
 
-  if (explanation.message) card.append(textElement("p", "friendly-message", explanation.message));
+  if (explanation.message) card.append(markedElement("p", "friendly-message", explanation.message));
   if (typeof explanation.line === "number" && explanation.line > 0) {
     card.append(textElement("p", "friendly-line", i18n.t("card.line", { line: explanation.line })));
     if (typeof explanation.code_line === "string" && explanation.code_line.trim() !== "") {
@@ -46,7 +73,8 @@ export function renderFriendlyCard(
   }
   if (explanation.hint) {
     const hint = textElement("p", "friendly-hint", "");
-    hint.append(textElement("strong", "", i18n.t("card.hint")), ` ${explanation.hint}`);
+    hint.append(textElement("strong", "", i18n.t("card.hint")), " ");
+    appendMarkedText(hint, explanation.hint);
     card.append(hint);
   }
 
@@ -58,7 +86,7 @@ export function renderFriendlyCard(
     summary.lang = i18n.lang;
     details.append(summary);
     if (typeof explanation.details === "string" && explanation.details.trim() !== "") {
-      details.append(textElement("p", "friendly-more", explanation.details));
+      details.append(markedElement("p", "friendly-more", explanation.details));
     }
     const pre = textElement("pre", "friendly-traceback", traceback);
     pre.lang = "en"; // Python's own messages are English.

@@ -18,7 +18,9 @@ export type Motion =
    */
   | { kind: "grow"; ms: number; start: Point; added: Pts; turtle: number | null }
   /** A cursor travels without drawing (a pen-up move). */
-  | { kind: "glide"; ms: number; turtle: number; from: Point; to: Point };
+  | { kind: "glide"; ms: number; turtle: number; from: Point; to: Point }
+  /** A cursor turns on the spot, `by` degrees (the shorter way) from `from`. */
+  | { kind: "turn"; ms: number; turtle: number; from: number; by: number };
 
 /** CPython's default turtle speed and screen delay, until a `speed` op says otherwise. */
 const DEFAULT_SPEED = 3;
@@ -35,6 +37,18 @@ export function moveDurationMs(distance: number, speed: number, delayMs: number)
   if (speed <= 0 || distance <= 0) return 0;
   const updates = 1 + Math.floor(distance / (3 * 1.1 ** speed * speed));
   return updates * Math.max(0, delayMs);
+}
+
+/** Milliseconds CPython's turtle takes to turn `degrees`: 1 + |degrees| / (3 · speed) frames. */
+export function turnDurationMs(degrees: number, speed: number, delayMs: number): number {
+  if (speed <= 0 || degrees === 0) return 0;
+  return (1 + Math.floor(Math.abs(degrees) / (3 * speed))) * Math.max(0, delayMs);
+}
+
+/** The signed turn from one heading to another, the shorter way round (-180..180]. */
+export function headingChange(from: number, to: number): number {
+  const d = (((to - from) % 360) + 360) % 360;
+  return d > 180 ? d - 360 : d;
 }
 
 export function polylineLength(start: Point, added: Pts): number {
@@ -88,7 +102,7 @@ export class Pacer {
   private speed = DEFAULT_SPEED;
   private delayMs = DEFAULT_DELAY_MS;
   private lineEnds = new Map<number, Point>();
-  private cursors = new Map<number, { at: Point; visible: boolean }>();
+  private cursors = new Map<number, { at: Point; heading: number; visible: boolean }>();
   /** The last line growth, so the cursor move that follows it isn't animated twice. */
   private lastGrowth: { turtle: number | null; end: Point } | null = null;
 
@@ -129,7 +143,7 @@ export class Pacer {
         this.cursors.clear();
         return { kind: "instant" };
       case "turtle":
-        return this.cursorChange(op.id, op.changes.x, op.changes.y, op.changes.vis);
+        return this.cursorChange(op.id, op.changes.x, op.changes.y, op.changes.h, op.changes.vis);
       default:
         return { kind: "instant" };
     }
@@ -146,19 +160,33 @@ export class Pacer {
     return ms > 0 ? { kind: "grow", ms, start, added, turtle } : { kind: "instant" };
   }
 
-  private cursorChange(id: number, x: number | undefined, y: number | undefined, vis: boolean | undefined): Motion {
+  private cursorChange(
+    id: number,
+    x: number | undefined,
+    y: number | undefined,
+    h: number | undefined,
+    vis: boolean | undefined,
+  ): Motion {
     const previous = this.cursors.get(id);
     const growth = this.lastGrowth;
     this.lastGrowth = null;
     const at: Point = [x ?? previous?.at[0] ?? 0, y ?? previous?.at[1] ?? 0];
+    const heading = h ?? previous?.heading ?? 0;
     const visible = vis ?? previous?.visible ?? false;
-    this.cursors.set(id, { at, visible });
+    this.cursors.set(id, { at, heading, visible });
     if (!previous || !previous.visible || !visible) return { kind: "instant" };
-    if (x === undefined && y === undefined) return { kind: "instant" };
-    // The line this cursor just drew already carried it here.
-    if (growth && samePoint(growth.end, at)) return { kind: "instant" };
-    const ms = moveDurationMs(Math.hypot(at[0] - previous.at[0], at[1] - previous.at[1]), this.speed, this.delayMs);
-    return ms > 0 ? { kind: "glide", ms, turtle: id, from: previous.at, to: at } : { kind: "instant" };
+    if (x !== undefined || y !== undefined) {
+      // The line this cursor just drew already carried it here.
+      if (growth && samePoint(growth.end, at)) return { kind: "instant" };
+      const ms = moveDurationMs(Math.hypot(at[0] - previous.at[0], at[1] - previous.at[1]), this.speed, this.delayMs);
+      return ms > 0 ? { kind: "glide", ms, turtle: id, from: previous.at, to: at } : { kind: "instant" };
+    }
+    if (h !== undefined) {
+      const by = headingChange(previous.heading, heading);
+      const ms = turnDurationMs(by, this.speed, this.delayMs);
+      return ms > 0 ? { kind: "turn", ms, turtle: id, from: previous.heading, by } : { kind: "instant" };
+    }
+    return { kind: "instant" };
   }
 }
 

@@ -4,14 +4,16 @@
 
 import type { Color, Font, ItemChanges, Pts, WireOp } from "./wire";
 
-export type SceneItem =
-  | { kind: "line"; id: number; pts: Pts; fill: Color; width: number }
-  | { kind: "poly"; id: number; pts: Pts; fill: Color; outline: Color; width: number }
-  | { kind: "text"; id: number; pts: Pts; text: string; anchor: string; fill: Color; font: Font }
-  | { kind: "image"; id: number; pts: Pts; image: string | null };
+export type SceneItem = { id: number; canvas: number; pts: Pts } & (
+  | { kind: "line"; fill: Color; width: number }
+  | { kind: "poly"; fill: Color; outline: Color; width: number }
+  | { kind: "text"; text: string; anchor: string; fill: Color; font: Font }
+  | { kind: "image"; image: string | null }
+);
 
 export interface TurtleCursor {
   id: number;
+  canvas: number | null;
   visible: boolean;
   x: number;
   y: number;
@@ -40,49 +42,68 @@ export interface BitmapInfo {
 export const DEFAULT_SCREEN: ScreenState = { width: 800, height: 600, background: "#ffffff", title: "" };
 
 export class Scene {
-  /** Items bottom to top. */
+  /** Items of every canvas, bottom to top. */
   items: SceneItem[] = [];
   private byId = new Map<number, SceneItem>();
   turtles = new Map<number, TurtleCursor>();
   bitmaps = new Map<string, BitmapInfo>();
-  screen: ScreenState = { ...DEFAULT_SCREEN };
-  /** The first canvas seen; a second one (rare) is ignored rather than drawn on top. */
-  private canvas: number | null = null;
+  private screens = new Map<number, ScreenState>();
+  /**
+   * The canvas on show: the one introduced last. A program that closes its window
+   * (bye()) and makes a new Turtle() gets a new canvas, as CPython opens a new window.
+   */
+  shown: number | null = null;
+
+  get screen(): ScreenState {
+    return (this.shown !== null && this.screens.get(this.shown)) || DEFAULT_SCREEN;
+  }
 
   find(id: number): SceneItem | undefined {
     return this.byId.get(id);
   }
 
+  /** Items of the canvas on show, bottom to top. */
+  visibleItems(): SceneItem[] {
+    return this.items.filter((item) => item.canvas === this.shown);
+  }
+
+  visibleTurtles(): TurtleCursor[] {
+    return [...this.turtles.values()].filter((t) => t.visible && (t.canvas === null || t.canvas === this.shown));
+  }
+
   apply(op: WireOp): void {
     switch (op.op) {
-      case "screen":
-        if (!this.ours(op.canvas)) return;
-        if (op.changes.w && op.changes.w > 1) this.screen.width = op.changes.w;
-        if (op.changes.h && op.changes.h > 1) this.screen.height = op.changes.h;
-        if (op.changes.bg !== undefined) this.screen.background = op.changes.bg ?? DEFAULT_SCREEN.background;
-        if (op.changes.title !== undefined) this.screen.title = op.changes.title;
+      case "screen": {
+        let screen = this.screens.get(op.canvas);
+        if (!screen) {
+          screen = { ...DEFAULT_SCREEN };
+          this.screens.set(op.canvas, screen);
+          this.shown = op.canvas;
+        }
+        const c = op.changes;
+        if (c.w && c.w > 1) screen.width = c.w;
+        if (c.h && c.h > 1) screen.height = c.h;
+        if (c.bg !== undefined) screen.background = c.bg ?? DEFAULT_SCREEN.background;
+        if (c.title !== undefined) screen.title = c.title;
         return;
+      }
       case "line":
-        if (this.ours(op.canvas)) this.place({ kind: "line", id: op.id, pts: op.pts.slice(), fill: op.fill, width: op.width }, op.place.before);
+        this.place({ kind: "line", id: op.id, canvas: op.canvas, pts: op.pts.slice(), fill: op.fill, width: op.width }, op.place.before);
         return;
       case "poly":
-        if (this.ours(op.canvas)) {
-          this.place(
-            { kind: "poly", id: op.id, pts: op.pts.slice(), fill: op.fill, outline: op.outline, width: op.width },
-            op.place.before,
-          );
-        }
+        this.place(
+          { kind: "poly", id: op.id, canvas: op.canvas, pts: op.pts.slice(), fill: op.fill, outline: op.outline, width: op.width },
+          op.place.before,
+        );
         return;
       case "text":
-        if (this.ours(op.canvas)) {
-          this.place(
-            { kind: "text", id: op.id, pts: [op.x, op.y], text: op.text, anchor: op.anchor, fill: op.fill, font: op.font },
-            op.place.before,
-          );
-        }
+        this.place(
+          { kind: "text", id: op.id, canvas: op.canvas, pts: [op.x, op.y], text: op.text, anchor: op.anchor, fill: op.fill, font: op.font },
+          op.place.before,
+        );
         return;
       case "image":
-        if (this.ours(op.canvas)) this.place({ kind: "image", id: op.id, pts: [op.x, op.y], image: op.image }, op.place.before);
+        this.place({ kind: "image", id: op.id, canvas: op.canvas, pts: [op.x, op.y], image: op.image }, op.place.before);
         return;
       case "lineto": {
         const item = this.find(op.id);
@@ -118,17 +139,23 @@ export class Scene {
         return;
       }
       case "clear":
-        if (!this.ours(op.canvas)) return;
-        this.items = [];
-        this.byId.clear();
-        this.turtles.clear();
+        this.items = this.items.filter((item) => item.canvas !== op.canvas);
+        this.byId = new Map(this.items.map((item) => [item.id, item]));
+        for (const [id, cursor] of this.turtles) if (cursor.canvas === op.canvas) this.turtles.delete(id);
+        return;
+      case "scale":
+        // setworldcoordinates() after drawing: everything already drawn is stretched.
+        for (const item of this.items) {
+          if (item.canvas !== op.canvas) continue;
+          item.pts = item.pts.map((v, i) => (i % 2 === 0 ? v * op.xf : v * op.yf));
+        }
         return;
       case "turtle": {
-        if (op.canvas !== null && !this.ours(op.canvas)) return;
-        const previous = this.turtles.get(op.id) ?? newTurtle(op.id);
+        const previous = this.turtles.get(op.id) ?? newTurtle(op.id, op.canvas);
         const c = op.changes;
         this.turtles.set(op.id, {
           ...previous,
+          canvas: previous.canvas ?? op.canvas,
           visible: c.vis ?? previous.visible,
           x: c.x ?? previous.x,
           y: c.y ?? previous.y,
@@ -148,23 +175,20 @@ export class Scene {
     }
   }
 
-  private ours(canvas: number): boolean {
-    if (this.canvas === null) this.canvas = canvas;
-    return this.canvas === canvas;
-  }
-
   private place(item: SceneItem, before: number | undefined): void {
     // An id is created once; a repeat replaces the old item (defensive, never expected).
     if (this.byId.has(item.id)) this.items = this.items.filter((existing) => existing.id !== item.id);
     this.byId.set(item.id, item);
+    // A canvas drawn on before any screen op is still a canvas to show.
+    if (this.shown === null) this.shown = item.canvas;
     const at = before === undefined ? -1 : this.items.findIndex((existing) => existing.id === before);
     if (at < 0) this.items.push(item);
     else this.items.splice(at, 0, item);
   }
 }
 
-function newTurtle(id: number): TurtleCursor {
-  return { id, visible: false, x: 0, y: 0, heading: 0, parts: [], width: 1, image: null };
+function newTurtle(id: number, canvas: number | null): TurtleCursor {
+  return { id, canvas, visible: false, x: 0, y: 0, heading: 0, parts: [], width: 1, image: null };
 }
 
 /** Only the options that exist on this kind of item. */

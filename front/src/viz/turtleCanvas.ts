@@ -23,8 +23,8 @@ interface InProgress {
   growItem?: { id: number; pts: Pts };
   /** A line being created, shown partly drawn. */
   newLine?: SceneItem;
-  /** A cursor shown somewhere other than its committed position. */
-  cursorAt?: { id: number; x: number; y: number };
+  /** A cursor shown somewhere other than its committed pose. */
+  cursorAt?: { id: number; x: number; y: number; heading?: number };
 }
 
 export class TurtleCanvas {
@@ -145,6 +145,11 @@ export class TurtleCanvas {
     const op = this.ops[this.head.done];
     if (!motion || !op || motion.kind === "instant" || motion.kind === "wait") return {};
     const fraction = motion.ms > 0 ? this.head.elapsedMs / motion.ms : 1;
+    if (motion.kind === "turn") {
+      const cursor = this.scene.turtles.get(motion.turtle);
+      if (!cursor) return {};
+      return { cursorAt: { id: motion.turtle, x: cursor.x, y: cursor.y, heading: motion.from + motion.by * fraction } };
+    }
     if (motion.kind === "glide") {
       const x = motion.from[0] + (motion.to[0] - motion.from[0]) * fraction;
       const y = motion.from[1] + (motion.to[1] - motion.from[1]) * fraction;
@@ -155,7 +160,14 @@ export class TurtleCanvas {
     const result: InProgress = {};
     if (motion.turtle !== null) result.cursorAt = { id: motion.turtle, x: tip[0], y: tip[1] };
     if (op.op === "line") {
-      result.newLine = { kind: "line", id: op.id, pts: [...motion.start, ...shown], fill: op.fill, width: op.width };
+      result.newLine = {
+        kind: "line",
+        id: op.id,
+        canvas: op.canvas,
+        pts: [...motion.start, ...shown],
+        fill: op.fill,
+        width: op.width,
+      };
     } else if (op.op === "lineto") {
       result.growItem = { id: op.id, pts: shown };
     }
@@ -169,19 +181,18 @@ export class TurtleCanvas {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = this.scene.screen.background ?? "#ffffff";
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    for (const item of this.scene.items) {
+    for (const item of this.scene.visibleItems()) {
       if (progress.growItem && progress.growItem.id === item.id) {
         this.paintItem(ctx, { ...item, pts: [...item.pts, ...progress.growItem.pts] } as SceneItem);
       } else {
         this.paintItem(ctx, item);
       }
     }
-    if (progress.newLine) this.paintItem(ctx, progress.newLine);
+    if (progress.newLine && progress.newLine.canvas === this.scene.shown) this.paintItem(ctx, progress.newLine);
     // Cursors are always on top, as turtle.py raises them.
-    for (const cursor of this.scene.turtles.values()) {
-      if (!cursor.visible) continue;
-      const at = progress.cursorAt?.id === cursor.id ? progress.cursorAt : cursor;
-      this.paintCursor(ctx, cursor, at.x, at.y);
+    for (const cursor of this.scene.visibleTurtles()) {
+      const moving = progress.cursorAt?.id === cursor.id ? progress.cursorAt : null;
+      this.paintCursor(ctx, cursor, moving?.x ?? cursor.x, moving?.y ?? cursor.y, moving?.heading ?? cursor.heading);
     }
   }
 
@@ -271,14 +282,14 @@ export class TurtleCanvas {
     ctx.drawImage(img, cx - w / 2, cy - h / 2, w, h);
   }
 
-  private paintCursor(ctx: CanvasRenderingContext2D, cursor: TurtleCursor, x: number, y: number): void {
+  private paintCursor(ctx: CanvasRenderingContext2D, cursor: TurtleCursor, x: number, y: number, heading: number): void {
     if (cursor.image) {
       const img = this.bitmaps.get(cursor.image);
       if (img) this.paintBitmap(ctx, img, x, y);
       return;
     }
     for (const [shape, fill, outline] of cursor.parts) {
-      this.paintPolygon(ctx, placeShape(shape, x, y, cursor.heading), fill, outline, cursor.width);
+      this.paintPolygon(ctx, placeShape(shape, x, y, heading), fill, outline, cursor.width);
     }
   }
 }

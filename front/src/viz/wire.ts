@@ -1,7 +1,7 @@
 // The runtime's turtle wire format (docs/visualization.md, format version 1): a
 // `{"type":"visualization","kind":"turtle","v":1,"ops":[[name, ...args], ...]}` frame
-// carries, in order, the visible changes of a headless Tk canvas. Coordinates are
-// turtle space: pixels from the canvas centre, y pointing up.
+// carries, in order, the visible changes of a headless Tk canvas and the state of the
+// turtle cursors. Coordinates are turtle space: pixels from the canvas centre, y up.
 //
 // parseTurtleOps checks every op's shape, because frames are untrusted input, and
 // drops the ones it can't use instead of failing the whole drawing.
@@ -22,6 +22,8 @@ export interface ScreenChanges {
   ch?: number;
   bg?: Color;
   title?: string;
+  /** The window was closed (bye()); a later Turtle() opens a new canvas. */
+  closed?: boolean;
 }
 
 export interface TurtleChanges {
@@ -82,6 +84,7 @@ export type WireOp =
   | { op: "clear"; canvas: number }
   /** `canvas` is null when the op doesn't name one (only a cursor's first op does). */
   | { op: "turtle"; id: number; canvas: number | null; changes: TurtleChanges }
+  | { op: "scale"; canvas: number; xf: number; yf: number }
   | { op: "bitmap"; name: string; mime: string; data: string | null; width: number; height: number }
   | { op: "speed"; speed: number; delay: number }
   | { op: "sleep"; ms: number };
@@ -108,6 +111,7 @@ function screenChanges(v: unknown): ScreenChanges | null {
   for (const key of ["w", "h", "cw", "ch"] as const) if (isNum(v[key])) out[key] = v[key] as number;
   if ("bg" in v) out.bg = colorOrNull(v.bg);
   if (isStr(v.title)) out.title = v.title;
+  if (typeof v.closed === "boolean") out.closed = v.closed;
   return out;
 }
 
@@ -208,6 +212,15 @@ export function parseWireOp(raw: unknown): WireOp | null {
       const canvas = withCanvas ? a[1] : isObj(raw) && isNum(raw.cv) ? raw.cv : null;
       return isNum(a[0]) && changes ? { op: "turtle", id: a[0], canvas: canvas as number | null, changes } : null;
     }
+    // Short forms of a cursor change: only the position, or only the heading.
+    case "tpos":
+      return isNum(a[0]) && isNum(a[1]) && isNum(a[2])
+        ? { op: "turtle", id: a[0], canvas: null, changes: { x: a[1], y: a[2] } }
+        : null;
+    case "thead":
+      return isNum(a[0]) && isNum(a[1]) ? { op: "turtle", id: a[0], canvas: null, changes: { h: a[1] } } : null;
+    case "scale":
+      return isNum(a[0]) && isNum(a[1]) && isNum(a[2]) ? { op: "scale", canvas: a[0], xf: a[1], yf: a[2] } : null;
     case "bitmap":
       return isStr(a[0]) && isStr(a[1])
         ? {
@@ -228,9 +241,15 @@ export function parseWireOp(raw: unknown): WireOp | null {
   }
 }
 
-/** The ops of one `kind:"turtle"` visualization frame, malformed ones dropped. */
+/** The only format version this replayer knows. */
+export const TURTLE_FORMAT_VERSION = 1;
+
+/**
+ * The ops of one `kind:"turtle"` visualization frame, malformed ones dropped. A frame
+ * of another format version gives none: drawing it wrongly would be worse.
+ */
 export function parseTurtleOps(frame: Record<string, unknown>): WireOp[] {
-  if (!Array.isArray(frame.ops)) return [];
+  if (frame.v !== TURTLE_FORMAT_VERSION || !Array.isArray(frame.ops)) return [];
   const ops: WireOp[] = [];
   for (const raw of frame.ops) {
     const op = parseWireOp(raw);
