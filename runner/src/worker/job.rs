@@ -144,8 +144,10 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
     helper
         .send(crate::helper_client::job_frames(&input, &files)?)
         .await?;
-    if let Some(stdin) = &claim.stdin {
+    if let Some(stdin) = claim.stdin.as_deref().filter(|s| !s.is_empty()) {
         // Input given with the run is the whole input: the program sees EOF after it.
+        // Without it the job is interactive: input arrives over the stream, and the
+        // program waits for it (up to its time limit).
         helper
             .send(frame(Kind::StdinData, stdin.as_bytes()))
             .await?;
