@@ -3,9 +3,8 @@
 # the same run (absolute times on this shared 2-core VM drift ±15%).
 #
 #   bench/runtime_startup.sh            # bare half (no sandbox), always
-#   RUNNER=target/release/sandpit-runner POLICIES=policies \
-#   BARE_POLICIES=/path/to/policies-without-runtime bench/runtime_startup.sh
-#                                       # + the sandboxed half
+#   RUNNER=target/release/sandpit-runner bench/runtime_startup.sh
+#                                       # + the sandboxed half (needs root)
 #
 # Bare half (hyperfine -N, every command through `env -i` like a clean job):
 #   baseline        /usr/bin/python3 -B print('hi'), no runtime
@@ -16,9 +15,10 @@
 #   mpl plain venv  import matplotlib.pyplot without the runtime (Agg)
 #
 # Sandboxed half (only when RUNNER is an executable sandpit-runner): the same
-# programs through `sandpit-runner exec --profile python-basic|python-data`.
-# "Without the runtime" needs a policies directory whose profiles don't mount
-# it or set PYTHONPATH (BARE_POLICIES); without one that row is left out.
+# programs through `sandpit-runner exec --profile python-basic|python-data`
+# with POLICIES (default: the repo's policies/) and SANDPIT_RUNTIME_DIR set to
+# this checkout's runtime/python. "Without the runtime" uses a copy of the
+# policies with `[runtime] enabled = false` (or BARE_POLICIES if given).
 # Needs hyperfine (apt-get install hyperfine) and runtime/provision.sh done.
 set -euo pipefail
 
@@ -26,7 +26,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runtime="$root/runtime/python"
 python=/usr/bin/python3
 venv_python=/opt/sandpit/venv/bin/python
-mpl_cache=/opt/sandpit/mpl
+mpl_cache=/opt/sandpit/venv/share/sandpit/mpl
 runs="${BENCH_RUNS:-30}"
 runner="${RUNNER:-}"
 policies="${POLICIES:-$root/policies}"
@@ -73,9 +73,10 @@ args+=(-n "+runtime: print('hi')" "${with_runtime[*]} $python -B $work/prog_hi.p
 args+=(-n "+runtime: turtle forward" "${with_runtime[*]} $python -B $work/prog_turtle.py")
 if [ -x "$venv_python" ]; then
     args+=(-n "plain venv: print('hi')" "${clean[*]} $venv_python -B $work/prog_hi.py")
-    args+=(-n "plain venv: matplotlib.pyplot" "${clean[*]} MPLCONFIGDIR=$mpl_cache MPLBACKEND=agg $venv_python -B $work/prog_mpl.py")
+    cp -r "$mpl_cache" "$work/plain-mplconfig"  # the same prebuilt cache, writable
+    args+=(-n "plain venv: matplotlib.pyplot" "${clean[*]} MPLCONFIGDIR=$work/plain-mplconfig MPLBACKEND=agg $venv_python -B $work/prog_mpl.py")
     args+=(--prepare "rm -rf $work/mplconfig")
-    args+=(-n "+runtime venv: matplotlib.pyplot" "${with_runtime[*]} MPLBACKEND=module://sandpit_mpl SANDPIT_MPL_CACHE=$mpl_cache MPLCONFIGDIR=$work/mplconfig $venv_python -B $work/prog_mpl.py")
+    args+=(-n "+runtime venv: matplotlib.pyplot" "${with_runtime[*]} MPLBACKEND=module://sandpit_mpl MPLCONFIGDIR=$work/mplconfig $venv_python -B $work/prog_mpl.py")
 else
     echo "(no $venv_python: run runtime/provision.sh for the matplotlib rows)"
 fi
@@ -89,15 +90,28 @@ if [ -z "$runner" ]; then
 fi
 [ -x "$runner" ] || { echo "bench: RUNNER=$runner is not executable" >&2; exit 1; }
 
+if [ -z "$bare_policies" ]; then
+    bare_policies="$work/policies-no-runtime"
+    cp -r "$policies" "$bare_policies"
+    "$python" - "$bare_policies" <<'EOF'
+import os, re, sys
+for name in os.listdir(sys.argv[1]):
+    path = os.path.join(sys.argv[1], name)
+    text = open(path).read()
+    # only the `enabled` key of the [runtime] table
+    text = re.sub(r"(\[runtime\][^\[]*?)enabled = true", r"\1enabled = false", text, flags=re.S)
+    open(path, "w").write(text)
+EOF
+fi
+
 echo
 echo "== sandboxed: $runner exec, $runs runs each"
-exec_basic=("$runner" exec --profile python-basic --policies "$policies")
-exec_data=("$runner" exec --profile python-data --policies "$policies")
+in_env=(env SANDPIT_RUNTIME_DIR="$runtime")
+exec_basic=("${in_env[@]}" "$runner" exec --profile python-basic --policies "$policies")
+exec_data=("${in_env[@]}" "$runner" exec --profile python-data --policies "$policies")
 args=(-N --warmup 3 --runs "$runs" --export-json "$work/sandbox.json")
 args+=(-n "sandbox baseline: bare python" "$python -B $work/prog_hi.py")
-if [ -n "$bare_policies" ]; then
-    args+=(-n "sandbox: print('hi') no runtime" "$runner exec --profile python-basic --policies $bare_policies $work/prog_hi.py")
-fi
+args+=(-n "sandbox: print('hi') no runtime" "${in_env[*]} $runner exec --profile python-basic --policies $bare_policies $work/prog_hi.py")
 args+=(-n "sandbox: print('hi')" "${exec_basic[*]} $work/prog_hi.py")
 args+=(-n "sandbox: turtle forward" "${exec_basic[*]} $work/prog_turtle.py")
 args+=(-n "sandbox: matplotlib.pyplot" "${exec_data[*]} $work/prog_mpl.py")

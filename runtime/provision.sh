@@ -4,8 +4,10 @@
 # What the sandbox profiles point at afterwards:
 #   /opt/sandpit/venv     python-data's interpreter: a venv of /usr/bin/python3
 #                         with the pinned packages of runtime/requirements.txt
-#   /opt/sandpit/mpl      matplotlib's font cache, built here once, and
-#                         Sandpit's matplotlibrc (SANDPIT_MPL_CACHE points here)
+#   /opt/sandpit/venv/share/sandpit/mpl
+#                         matplotlib's font cache, built here once, and Sandpit's
+#                         matplotlibrc; sitecustomize links them into each job's
+#                         MPLCONFIGDIR (inside the venv, so binding the venv is enough)
 #   fonts-wqy-microhei    the CJK font, so Chinese plot titles render
 #   runtime/python        byte-compiled, so jobs never compile it (the sandbox
 #                         mounts it read-only and runs python -B)
@@ -24,7 +26,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 prefix="${SANDPIT_PREFIX:-/opt/sandpit}"
 python="${SANDPIT_PYTHON:-/usr/bin/python3}"
 venv="$prefix/venv"
-mpl="$prefix/mpl"
+mpl="$venv/share/sandpit/mpl"
 testdata="$prefix/testdata"
 requirements="$here/requirements.txt"
 
@@ -81,6 +83,7 @@ else
 fi
 
 # --- matplotlib: font cache and matplotlibrc, built once here -----------------
+rm -rf "$prefix/mpl"  # where earlier versions of this script kept it
 install -d -m 0755 "$mpl"
 install -m 0644 "$here/mpl/matplotlibrc" "$mpl/matplotlibrc"
 cache_ok=no

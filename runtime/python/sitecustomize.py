@@ -29,12 +29,16 @@ def _sandpit_link_matplotlib_cache():
 
     matplotlib insists on a writable MPLCONFIGDIR, and the sandbox's only
     writable places are fresh per job. Symlinking the prebuilt cache files (and
-    matplotlibrc) from SANDPIT_MPL_CACHE into it costs a few syscalls and saves
-    rebuilding the font list (seconds) in every job.
+    matplotlibrc) into it costs a few syscalls and saves rebuilding the font
+    list (about a second) in every job. provision.sh keeps them inside the
+    venv (share/sandpit/mpl), so binding the venv brings them along;
+    SANDPIT_MPL_CACHE may name another place.
     """
     source = os.environ.get("SANDPIT_MPL_CACHE")
     if not source:
-        return
+        if os.environ.get("MPLBACKEND") != "module://sandpit_mpl":
+            return  # not the data profile: nothing to do, not even a stat()
+        source = os.path.join(sys.prefix, "share", "sandpit", "mpl")
     target = os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")
     try:
         os.mkdir(target, 0o700)

@@ -19,7 +19,7 @@ RUNTIME = os.path.abspath(os.path.join(HERE, "..", "python"))
 BASIC_PYTHON = os.environ.get("SANDPIT_BASIC_PYTHON", "/usr/bin/python3")
 DATA_PYTHON = os.environ.get("SANDPIT_DATA_PYTHON", "/opt/sandpit/venv/bin/python")
 PREFIX = os.environ.get("SANDPIT_PREFIX", "/opt/sandpit")
-MPL_CACHE = os.path.join(PREFIX, "mpl")
+MPL_CACHE = os.path.join(PREFIX, "venv", "share", "sandpit", "mpl")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -76,8 +76,8 @@ def base_env(workdir, lang="en", extra=None, runtime=True, data=False):
         env["PYTHONPATH"] = RUNTIME
         env["SANDPIT_EVENT_FD"] = "3"
     if data and runtime:
+        # As the python-data profile sets them; the font cache is found in the venv.
         env["MPLBACKEND"] = "module://sandpit_mpl"
-        env["SANDPIT_MPL_CACHE"] = MPL_CACHE
         env["MPLCONFIGDIR"] = os.path.join(workdir, ".tmp-matplotlib")  # the sandbox uses /tmp/matplotlib
     if extra:
         env.update(extra)

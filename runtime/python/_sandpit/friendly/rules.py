@@ -299,7 +299,7 @@ def _module_not_found(s):
         return Diagnosis("module.tkinter", name=name)
     if top in _WINDOW_MODULES:
         return Diagnosis("module.window", name=top)
-    if top in _DATA_MODULES:
+    if top in _DATA_MODULES and sys.prefix == sys.base_prefix:  # in the data venv it would be wrong advice
         return Diagnosis("module.data_profile", name=top)
     if top in _NETWORK_MODULES:
         return Diagnosis("module.network", name=top)
