@@ -24,6 +24,10 @@ pub struct Config {
     pub policies_dir: PathBuf,
     /// Honour the last hop of `X-Forwarded-For` as the client address.
     pub trust_proxy: bool,
+    /// Browser origins allowed to call the public API from another host
+    /// (`SANDPIT_CORS_ORIGINS`, comma-separated, e.g. an editor built with
+    /// `VITE_API_BASE`). Empty: same origin only.
+    pub cors_origins: Vec<String>,
     pub limits: Limits,
     pub timing: Timing,
 }
@@ -128,6 +132,7 @@ impl Config {
             front_dir: PathBuf::from("front/dist"),
             policies_dir: PathBuf::from("policies"),
             trust_proxy: false,
+            cors_origins: Vec::new(),
             limits: Limits::default(),
             timing: Timing::default(),
         }
@@ -165,6 +170,24 @@ impl Config {
             c.policies_dir = v.into();
         }
         c.trust_proxy = env.flag("SANDPIT_TRUST_PROXY")?;
+        if let Some(v) = env.get("SANDPIT_CORS_ORIGINS") {
+            c.cors_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect();
+            if c.cors_origins
+                .iter()
+                .any(|o| o.parse::<axum::http::HeaderValue>().is_err() || !o.contains("://"))
+            {
+                return Err(ConfigError {
+                    name: "SANDPIT_CORS_ORIGINS",
+                    value: v,
+                    why: "expected comma-separated origins like https://editor.example.org",
+                });
+            }
+        }
 
         let l = &mut c.limits;
         env.set(&mut l.max_body_bytes, "SANDPIT_MAX_BODY_BYTES")?;

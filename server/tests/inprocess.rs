@@ -495,3 +495,31 @@ async fn the_built_editor_is_served_at_the_root_and_api_paths_stay_json() {
         (StatusCode::NOT_FOUND, "not_found")
     );
 }
+
+fn preflight(origin: &str) -> Request<Body> {
+    Request::options("/api/run")
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn listed_origins_may_call_the_api_from_a_browser_and_others_may_not() {
+    let s = in_process(|c| c.cors_origins = vec!["https://editor.school.example".into()]);
+    let (_, headers, _) = send(&s.app, preflight("https://editor.school.example")).await;
+    assert_eq!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+        "https://editor.school.example"
+    );
+    let (_, headers, _) = send(&s.app, preflight("https://evil.example")).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+#[tokio::test]
+async fn without_listed_origins_no_cross_origin_access_is_granted() {
+    let s = in_process(|_| {});
+    let (_, headers, _) = send(&s.app, preflight("https://editor.school.example")).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}

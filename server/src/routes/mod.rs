@@ -50,11 +50,33 @@ pub fn app(state: AppState) -> Router {
     let front = ServeDir::new(&state.config.front_dir)
         .not_found_service(error::route_not_found.into_service());
 
-    public
+    let cors_layer = cors(&state.config.cors_origins);
+    let router = public
         .merge(runner::router(&state))
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(front)
-        .with_state(state)
+        .with_state(state);
+    // The editor may be served from another origin (VITE_API_BASE): only the
+    // origins the operator lists may call the API from a browser. Outermost, so
+    // preflight requests are answered before routing.
+    match cors_layer {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
+}
+
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    if origins.is_empty() {
+        return None;
+    }
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(list)
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::CONTENT_TYPE]),
+    )
 }
 
 /// Token bucket per client IP, checked before the body is even read.
