@@ -8,6 +8,10 @@ apt_pkgs=(
   python3 python3-venv      # Debian's interpreter (python-basic) and the venv base (python-data)
   iproute2                  # test network namespaces
   hyperfine bubblewrap      # benchmarks only
+  chromium                  # the editor's browser tests (Playwright drives Debian's build)
+  fonts-wqy-microhei        # CJK glyphs for plots and the editor's screenshots
+  uidmap                    # newuidmap/newgidmap: the runner as an unprivileged user
+  curl
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do
