@@ -22,4 +22,4 @@ tar -C "$repo/runtime/python" --exclude=__pycache__ --exclude='*.pyc' -cf - . \
 chmod -R a+rX,go-w "$dest/usr/share/sandpit/runtime"
 install -D -m 0755 "$repo/deploy/cgroup-v1-delegate.sh" "$dest/usr/lib/sandpit/cgroup-v1-delegate"
 install -D -m 0755 "$repo/deploy/runner-entrypoint.sh" "$dest/usr/lib/sandpit/runner-entrypoint"
-say "installed sandpit-runner, the kid runtime and $(ls "$dest/etc/sandpit/policies" | wc -l) policies under $dest"
+say "installed sandpit-runner, the kid runtime and $(find "$dest/etc/sandpit/policies" -name "*.toml" | wc -l) policies under $dest"

@@ -11,7 +11,7 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
-cd "$repo"
+cd "$repo" || exit 1
 
 # Exposure thresholds for `systemd-analyze security` (justified in docs/deploy.md).
 SERVER_MAX_EXPOSURE=1.5
@@ -59,7 +59,7 @@ check "tools: systemd-analyze, uidmap, PyYAML, shellcheck, hadolint $HADOLINT_VE
 hadolint="${XDG_CACHE_HOME:-$HOME/.cache}/sandpit-deploy/hadolint-$HADOLINT_VERSION/bin/hadolint"
 
 # --- shell scripts ------------------------------------------------------------------------
-check "shellcheck deploy/*.sh" shellcheck -x -P "$here" "$here"/*.sh
+check "shellcheck deploy/*.sh (warnings and errors)" shellcheck --severity=warning -x -P "$here" "$here"/*.sh
 
 # --- Dockerfiles ---------------------------------------------------------------------------
 check "hadolint Dockerfile.server Dockerfile.runner" "$hadolint" Dockerfile.server Dockerfile.runner

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the deploy/ build and install scripts (sourced, never run).
 # The same scripts run inside the Dockerfiles and in deploy/check.sh, so a broken
 # step fails CI without a Docker engine.

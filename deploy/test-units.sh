@@ -26,7 +26,6 @@
 #   systemd would, expecting a clean exit.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(dirname "$here")"
 units="$here/systemd"
 say() { printf 'test-units: %s\n' "$*"; }
 fail() { printf 'test-units: FAIL: %s\n' "$*" >&2; exit 1; }
