@@ -73,12 +73,13 @@ check "env examples list every variable the binaries read" \
     python3 "$here/check_env_examples.py" server/src/config.rs .env.example deploy/systemd/sandpit.env.example
 
 # --- systemd units: security exposure ---------------------------------------------------------
-security() { # UNIT_FILE THRESHOLD
-    local out score
-    out="$(systemd-analyze security --offline=true --threshold="$2" "$1" 2>&1)"
-    local rc=$?
-    score="$(printf '%s\n' "$out" | grep 'Overall exposure level')"
-    echo "$score (threshold $2)"
+security() { # UNIT_FILE THRESHOLD (as printed, e.g. 1.5; systemd takes tenths)
+    local out rc tenths
+    tenths="$(awk -v t="$2" 'BEGIN { printf "%d", t * 10 + 0.5 }')"
+    out="$(systemd-analyze security --offline=true --threshold="$tenths" "$1" 2>&1)"
+    rc=$?
+    printf '%s\n' "$out" | grep -E 'Overall exposure level|Failed' || printf '%s\n' "$out" | tail -n 5
+    echo "(threshold $2)"
     [ $rc -eq 0 ] || printf '%s\n' "$out" | grep '✗'
     return $rc
 }
