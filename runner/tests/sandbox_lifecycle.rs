@@ -312,3 +312,24 @@ fn killing_a_worker_leaves_no_parked_sandbox_behind() {
         "parked sandboxes {left:?} survived their killed worker (pid {worker_pid})"
     );
 }
+
+#[test]
+fn a_strict_umask_of_whoever_starts_the_runner_does_not_break_jobs() {
+    if !sandbox_available() {
+        return;
+    }
+    // systemd units often run with UMask=0077; the sandbox creates its root's
+    // directories itself and must not lock the kid out of them.
+    let run = JobRun::basic("import os\nprint('ok', oct(os.stat('/work').st_mode & 0o777))\n");
+    let (cmd, _dir) = run.command();
+    let mut sh = Command::new("/bin/sh");
+    sh.arg("-c")
+        .arg("umask 077; exec \"$0\" \"$@\"")
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .stdin(std::process::Stdio::null());
+    let job = Job::from_output(sh.output().expect("starting sandpit-runner"));
+    job.assert_status("ok");
+    assert_eq!(job.stdout(), "ok 0o700\n");
+}

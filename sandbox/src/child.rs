@@ -61,6 +61,9 @@ pub struct ChildFds {
     pub stdout_w: OwnedFd,
     pub stderr_w: OwnedFd,
     pub events_w: OwnedFd,
+    /// The helper's own stderr (the runner's log), close-on-exec: where the child
+    /// explains a failed step in words. Never the program's stderr.
+    pub log_w: OwnedFd,
 }
 
 /// Everything the child does, prepared by the parent before `clone`.
@@ -110,9 +113,15 @@ pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
     {
         return 1;
     }
+    // Files and directories we create must not depend on the umask of whoever
+    // started the runner (0077 would lock the kid out of its own root's directories).
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     match setup_and_run(plan, fds, &report) {
         Ok(never) => match never {},
         Err(e) => {
+            let line = format!("sandpit helper: sandboxed child failed: {e}\n");
+            // SAFETY: writing a live buffer to an fd we own; best effort.
+            let _ = unsafe { libc::write(fds.log_w.as_raw_fd(), line.as_ptr().cast(), line.len()) };
             report.send(Report::SetupFailed {
                 step: e.step,
                 errno: e.source.raw_os_error().unwrap_or(0),
@@ -123,8 +132,9 @@ pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
 }
 
 impl ChildFds {
-    fn raw(&self) -> [RawFd; 8] {
+    fn raw(&self) -> [RawFd; 9] {
         [
+            self.log_w.as_raw_fd(),
             self.sync_r.as_raw_fd(),
             self.job_r.as_raw_fd(),
             self.report_w.as_raw_fd(),

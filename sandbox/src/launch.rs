@@ -276,6 +276,10 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         stdout_w: stdout.w,
         stderr_w: stderr.w,
         events_w: events.w,
+        log_w: std::io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .at(Step::Pipes, "dup(stderr)")?,
     };
 
     // 7. clone into new user, mount, pid, net, ipc and uts namespaces. The child
