@@ -15,3 +15,5 @@ test: setup
 
 bench: build
 	bash bench/sandbox_startup.sh
+	RUNNER=target/release/sandpit-runner bash bench/runtime_startup.sh
+	bash bench/job_path.sh
