@@ -1,8 +1,15 @@
-"""Run a kid's program the way the runner will, minus the sandbox, and collect its events.
+"""Run a kid's program the way the runner does, and collect its events.
 
-The program is `main.py` in a fresh work directory (its cwd and HOME); the
-interpreter runs it as `PYTHON -B main.py` with PYTHONPATH=runtime/python and
-the event pipe on fd 3 (SANDPIT_EVENT_FD=3), like the runner does.
+On the host (the default): the program is `main.py` in a fresh work directory
+(its cwd and HOME); the interpreter runs it as `PYTHON -B main.py` with
+PYTHONPATH=runtime/python and the event pipe on fd 3 (SANDPIT_EVENT_FD=3),
+like the runner does, minus the sandbox.
+
+In the sandbox: with SANDPIT_SANDBOX_RUNNER=/path/to/sandpit-runner (the
+sandboxed pass of run_all.sh), or `sandbox=True` for one call, the program
+goes through `sandpit-runner exec --json` and the Run is built from the
+result record (sandbox_mode.py). Calls that exec can't express run on the
+host, counted and reported at the end of the pass.
 """
 
 import glob
@@ -14,23 +21,45 @@ import tempfile
 import threading
 import unittest
 
+import sandbox_mode
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNTIME = os.path.abspath(os.path.join(HERE, "..", "python"))
 BASIC_PYTHON = os.environ.get("SANDPIT_BASIC_PYTHON", "/usr/bin/python3")
 DATA_PYTHON = os.environ.get("SANDPIT_DATA_PYTHON", "/opt/sandpit/venv/bin/python")
 PREFIX = os.environ.get("SANDPIT_PREFIX", "/opt/sandpit")
 MPL_CACHE = os.path.join(PREFIX, "venv", "share", "sandpit", "mpl")
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = sandbox_mode.IN_CI
 
 
 class Run:
-    def __init__(self, returncode, stdout, stderr, event_bytes, workdir):
+    """What a program did. `record` is the runner's result record when it ran sandboxed, else None."""
+
+    def __init__(self, returncode, stdout, stderr, event_bytes, workdir, events=None, record=None):
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
         self.event_bytes = event_bytes
         self.workdir = workdir
-        self.events = parse_event_lines(event_bytes)
+        self.events = parse_event_lines(event_bytes) if events is None else events
+        self.record = record
+
+    @classmethod
+    def from_record(cls, record):
+        events = sandbox_mode.events_of(record)
+        return cls(sandbox_mode.returncode_of(record), record["stdout"], record["stderr"],
+                   sandbox_mode.events_as_bytes(events), None, events=events, record=record)
+
+    @property
+    def sandboxed(self):
+        return self.record is not None
+
+    @property
+    def status(self):
+        """The record's status when sandboxed; on the host, "ok" or "error" from the exit code."""
+        if self.record is not None:
+            return self.record["status"]
+        return "ok" if self.returncode == 0 else "error"
 
     def of_type(self, type_, kind=None):
         return [e for e in self.events if e.get("type") == type_ and (kind is None or e.get("kind") == kind)]
@@ -43,8 +72,9 @@ class Run:
         return found[-1] if found else None
 
     def __repr__(self):
-        return "Run(rc=%r, stdout=%r, stderr=%r, %d events)" % (
-            self.returncode, self.stdout[-500:], self.stderr[-1500:], len(self.events))
+        return "Run(%s, status=%r, rc=%r, stdout=%r, stderr=%r, %d events)" % (
+            "sandboxed" if self.sandboxed else "host", self.status, self.returncode,
+            self.stdout[-500:], self.stderr[-1500:], len(self.events))
 
 
 def parse_event_lines(data):
@@ -85,8 +115,32 @@ def base_env(workdir, lang="en", extra=None, runtime=True, data=False):
 
 
 def run_program(code, python=None, lang="en", stdin="", files=None, timeout=60, env=None,
-                runtime=True, data=False, event_fd=True, workdir=None, keep=False):
-    """Run `code` as main.py; returns a Run. `event_fd=False` starts it without fd 3."""
+                runtime=True, data=False, event_fd=True, workdir=None, keep=False,
+                sandbox=None, profile=None, policies=None):
+    """Run `code` as main.py; returns a Run. `event_fd=False` starts it without fd 3.
+
+    sandbox: None = as the pass says (SANDPIT_SANDBOX_RUNNER), True = in the
+    sandbox or fail. profile/policies pick another profile (a test-only policy
+    dir, sandbox_mode.relaxed_policies) when sandboxed; the host has no limits.
+    """
+    if sandbox or (sandbox is None and sandbox_mode.MODE_RUNNER):
+        reason = sandbox_mode.host_only_reason(python, files, env, runtime, data, event_fd, workdir, keep,
+                                               DATA_PYTHON)
+        if reason is None:
+            sandbox_mode.TALLY.count_sandboxed()
+            profile = profile or ("python-data" if data else "python-basic")
+            chosen = python or BASIC_PYTHON
+            # python-basic's policy names /usr/bin/python3 and lets RUNNER_PYTHON_BIN replace it.
+            interpreter = chosen if not data and chosen != "/usr/bin/python3" else None
+            return Run.from_record(sandbox_mode.run_record(code, profile, lang, stdin, timeout, interpreter,
+                                                           policies))
+        if sandbox:
+            raise AssertionError("this call can't run in the sandbox (%s)" % reason)
+        sandbox_mode.TALLY.count_host(reason)
+    return _run_on_host(code, python, lang, stdin, files, timeout, env, runtime, data, event_fd, workdir, keep)
+
+
+def _run_on_host(code, python, lang, stdin, files, timeout, env, runtime, data, event_fd, workdir, keep):
     python = python or (DATA_PYTHON if data else BASIC_PYTHON)
     workdir = workdir or tempfile.mkdtemp(prefix="sandpit-test-")
     with open(os.path.join(workdir, "main.py"), "w", encoding="utf-8") as handle:
