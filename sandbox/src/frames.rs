@@ -106,6 +106,10 @@ impl FrameBuffer {
         self.buf.extend_from_slice(data);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
     /// Bytes not yet consumed as frames.
     pub fn take_rest(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.buf)

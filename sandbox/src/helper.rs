@@ -59,6 +59,24 @@ fn next_frame(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(Kind, V
     }
 }
 
+/// Wait for the next byte of the control stream; true when it ended instead.
+fn at_eof(control: BorrowedFd<'_>) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut pfd = [PollFd::new(control, PollFlags::POLLIN)];
+    loop {
+        match poll(&mut pfd, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return true,
+            Ok(_) => {
+                let r = pfd[0].revents().unwrap_or(PollFlags::empty());
+                // Readable data wins over a hang-up that follows it.
+                return !r.contains(PollFlags::POLLIN)
+                    && r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR);
+            }
+        }
+    }
+}
+
 fn read_profile(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<WarmSpec, String> {
     match next_frame(control, buf)? {
         (Kind::Profile, p) => {
@@ -110,6 +128,11 @@ fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> (Outcome, Option<J
     };
     if sink.frame(Kind::Parked, &[]).is_err() {
         return failed("Report: the runner went away".into());
+    }
+    if buf.is_empty() && at_eof(control) {
+        // A warm sandbox let go without a job (runner shutdown, pool trimmed): not a
+        // failure; the parked child exits when our end of its job pipe closes.
+        std::process::exit(0);
     }
     let (input, files) = match read_job(control, &mut buf) {
         Ok(j) => j,
