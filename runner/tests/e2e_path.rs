@@ -625,6 +625,43 @@ async fn turtle_drawings_stream_as_visualization_frames() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_within_the_policys_largest_limit_is_delivered_whole() {
+    if !sandbox_available() {
+        return;
+    }
+    // A policy may allow up to 64 MiB of output (the validator's maximum). 40 MiB is
+    // within it and within the server's job log (64 MiB), so the job must end `ok`.
+    let policies = derived_policies("e2e-big-output", &[("output_kib", "65536")]);
+    let stack = Stack::full(
+        opts()
+            .policies(policies.path())
+            .env("SANDPIT_LEASE_SECS", &SHORT_LEASE_SECS.to_string()),
+    );
+    const MIB: usize = 40;
+    let program = format!(
+        "import sys\nchunk = 'x' * 65535 + '\\n'\nfor _ in range({}):\n    sys.stdout.write(chunk)\n",
+        MIB * 16
+    );
+    let (_, stream) = stack
+        .run(&json!({"code": program, "profile": "e2e-big-output"}))
+        .await;
+    let result = stream.result();
+    assert_eq!(
+        stream.text("stdout").len(),
+        MIB << 20,
+        "the stream has it all"
+    );
+    assert_eq!(
+        result["status"],
+        "ok",
+        "message {:?}, stdout bytes in the record {:?}\n{}",
+        result["message"],
+        result["stdout"].as_str().map(str::len),
+        stack.logs()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_running_job_finish_then_the_runner_exits_0() {
     if !sandbox_available() {
         return;

@@ -167,13 +167,26 @@ impl Drop for Proc {
     }
 }
 
-/// Options of one stack: extra server environment (limits, lease).
+/// Options of one stack: extra server environment (limits, lease), and a policies
+/// directory for server and runner instead of the repository's.
 #[derive(Default, Clone)]
 pub struct StackOpts {
     pub server_env: Vec<(String, String)>,
+    pub policies: Option<PathBuf>,
 }
 
 impl StackOpts {
+    pub fn policies(mut self, dir: &Path) -> Self {
+        self.policies = Some(dir.to_path_buf());
+        self
+    }
+
+    fn policies_dir(&self) -> PathBuf {
+        self.policies
+            .clone()
+            .unwrap_or_else(|| repo_root().join("policies"))
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.server_env.push((key.into(), value.into()));
         self
@@ -233,7 +246,7 @@ impl Stack {
             .env("SANDPIT_DATA_DIR", self.dir.path().join("data"))
             .env("MEMORY_STORE_DIR", self.dir.path().join("memory"))
             .env("SANDPIT_FRONT_DIR", self.dir.path().join("no-front"))
-            .env("SANDPIT_POLICIES_DIR", repo_root().join("policies"))
+            .env("SANDPIT_POLICIES_DIR", self.opts.policies_dir())
             .env("RUST_LOG", "info")
             .envs(self.opts.server_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -277,7 +290,7 @@ impl Stack {
         let mut cmd = Command::new(runner_bin());
         cmd.arg("work")
             .arg("--policies")
-            .arg(root.join("policies"))
+            .arg(self.opts.policies_dir())
             .current_dir(&root)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -676,6 +689,35 @@ pub fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     cond()
+}
+
+/// A policies directory holding the shipped `python-basic.toml` and a copy of it
+/// named `name` with some `[limits]` values replaced, e.g. ("output_kib", "65536").
+pub fn derived_policies(name: &str, limits: &[(&str, &str)]) -> tempfile::TempDir {
+    let shipped = repo_root().join("policies/python-basic.toml");
+    let text = std::fs::read_to_string(&shipped).expect("reading python-basic.toml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(&shipped, dir.path().join("python-basic.toml")).expect("copying policy");
+    let derived: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("name = ") {
+                return format!("name = {name:?}");
+            }
+            for (key, value) in limits {
+                if line.starts_with(&format!("{key} = ")) {
+                    return format!("{key} = {value}");
+                }
+            }
+            line.to_string()
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join(format!("{name}.toml")),
+        derived.join("\n") + "\n",
+    )
+    .expect("writing the derived policy");
+    dir
 }
 
 /// A run body with just the program.
