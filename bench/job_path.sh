@@ -100,11 +100,17 @@ stop_all
 
 echo
 echo "== 2. Throughput, RUNNER_MAX_CONCURRENCY=2 =="
-start_server tput "$root/policies"
-start_runner tput "$root/policies"
-"$BENCH" throughput --server "$addr" --jobs "$TPUT_JOBS" --clients 2 --python "$PY" \
-    --server-pid "$server_pid" --runner-pid "$runner_pid"
-stop_all
+# 2 clients is the target's set-up (each waits for its job's exit before posting the
+# next, so the round trip shows); 4 clients keep jobs queued and show the runner's own
+# capacity. The bare baseline is xargs -P2 both times (2 cores: the machine's best).
+for clients in 2 4; do
+    start_server "tput-$clients" "$root/policies"
+    start_runner "tput-$clients" "$root/policies"
+    "$BENCH" throughput --server "$addr" --jobs "$TPUT_JOBS" --clients "$clients" --bare-parallel 2 \
+        --python "$PY" \
+        --server-pid "$server_pid" --runner-pid "$runner_pid"
+    stop_all
+done
 
 echo
 echo "== 3. Idle WebSocket watchers (ulimit -n $(ulimit -n)) =="

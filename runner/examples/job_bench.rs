@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
@@ -46,6 +47,9 @@ enum Cmd {
         clients: usize,
         #[arg(long, default_value = "/usr/bin/python3")]
         python: String,
+        /// `xargs -P` of the bare baseline [default: --clients].
+        #[arg(long)]
+        bare_parallel: Option<usize>,
         /// With both pids, also print where the CPU time went.
         #[arg(long)]
         server_pid: Option<u32>,
@@ -92,11 +96,13 @@ async fn main() -> Result<()> {
             jobs,
             clients,
             python,
+            bare_parallel,
             server_pid,
             runner_pid,
         } => {
             let pids = server_pid.zip(runner_pid);
-            throughput(&Client::new(&server)?, jobs, clients, &python, pids).await
+            let bare = bare_parallel.unwrap_or(clients);
+            throughput(&Client::new(&server)?, jobs, clients, bare, &python, pids).await
         }
         Cmd::Idle {
             server,
@@ -169,7 +175,15 @@ impl Client {
         >,
     > {
         let url = format!("ws://{}/api/run/{job}/stream", self.addr);
-        Ok(tokio_tungstenite::connect_async(url).await?.0)
+        // The `exit` frame repeats the whole output in its record (up to 64 MiB).
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(512 << 20))
+            .max_frame_size(Some(512 << 20));
+        Ok(
+            tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+                .await?
+                .0,
+        )
     }
 
     /// Submit, connect, read to `exit`.
@@ -313,13 +327,14 @@ async fn throughput(
     client: &Client,
     jobs: usize,
     clients: usize,
+    bare_parallel: usize,
     python: &str,
     pids: Option<(u32, u32)>,
 ) -> Result<()> {
     for _ in 0..clients * 2 {
         client.hello().await?;
     }
-    let bare_before = xargs_rate(python, jobs, clients)?;
+    let bare_before = xargs_rate(python, jobs, bare_parallel)?;
     let cpu_before = pids.and_then(|(s, r)| Some((cpu_secs(s)?, cpu_secs(r)?)));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -339,13 +354,13 @@ async fn throughput(
     let wall = start.elapsed().as_secs_f64();
     let rate = jobs as f64 / wall;
     let cpu_after = pids.and_then(|(s, r)| Some((cpu_secs(s)?, cpu_secs(r)?)));
-    let bare_after = xargs_rate(python, jobs, clients)?;
+    let bare_after = xargs_rate(python, jobs, bare_parallel)?;
     let bare_rate = (bare_before + bare_after) / 2.0;
     let ratio = rate / bare_rate;
     println!("  {jobs} hello-world jobs from {clients} concurrent clients:");
     println!("  server + runner        {rate:7.1} jobs/s");
     println!(
-        "  bare xargs -P{clients}         {bare_rate:7.1} runs/s (before {bare_before:.1}, after {bare_after:.1})"
+        "  bare xargs -P{bare_parallel}         {bare_rate:7.1} runs/s (before {bare_before:.1}, after {bare_after:.1})"
     );
     println!(
         "  ratio {ratio:.2}x (target >= 0.7x: {})",

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 
 pub const TOKEN: &str = "e2e-runner-token";
@@ -394,8 +394,13 @@ impl Stack {
 
     pub async fn watch(&self, id: &str) -> Watcher {
         let url = format!("ws://{}/api/run/{id}/stream", self.base);
+        // The `exit` frame repeats the whole output in its record: allow up to a
+        // policy's largest output (64 MiB), with room for JSON escaping.
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(512 << 20))
+            .max_frame_size(Some(512 << 20));
         let (socket, _) = patiently("the WebSocket to connect", async {
-            tokio_tungstenite::connect_async(url.as_str()).await
+            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true).await
         })
         .await
         .unwrap_or_else(|e| panic!("WebSocket to {url}: {e}"));
