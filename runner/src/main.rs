@@ -25,6 +25,9 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Worker mode without the `work` word: directory of policy files.
+    #[arg(long)]
+    policies: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -128,6 +131,6 @@ fn run(cli: Cli) -> Result<i32> {
         }) => policy_cmd::explain(&name, policies),
         Some(Command::Doctor { policies }) => doctor::run(policies),
         Some(Command::Work { policies }) => worker::run(policies),
-        None => worker::run(None),
+        None => worker::run(cli.policies),
     }
 }
