@@ -23,6 +23,9 @@ pub const SESSION_QUOTA: CollectQuota = CollectQuota {
     max_file_bytes: 1 << 20,
     max_total_bytes: 4 << 20,
 };
+/// Results larger than this are sent without their output (see `outputInStream` in
+/// docs/runner-protocol.md).
+const INLINE_RECORD_BYTES: usize = 2 << 20;
 /// Largest text in one stdout/stderr event; longer output is split.
 const EVENT_TEXT: usize = 32 << 10;
 
@@ -101,7 +104,15 @@ pub async fn run(ctx: Arc<JobCtx>, claim: Claimed) {
             )
         }
     };
-    let (record, files, batcher) = result;
+    let (mut record, files, batcher) = result;
+    if record.to_string().len() > INLINE_RECORD_BYTES {
+        // Everything in these fields was streamed already; the server rebuilds them
+        // from its log rather than receive the whole output a second time.
+        record["stdout"] = Value::from("");
+        record["stderr"] = Value::from("");
+        record["visualizations"] = Value::Array(Vec::new());
+        record["outputInStream"] = Value::Bool(true);
+    }
     // Everything streamed must be acknowledged before the final result, so a watcher
     // never sees `exit` before the last output.
     let leftover = batcher.finish().await;

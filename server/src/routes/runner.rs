@@ -365,7 +365,7 @@ async fn push_result(
     ApiJson(req): ApiJson<ResultRequest>,
 ) -> Result<Response, ApiError> {
     let id = job_id(raw)?;
-    let events = parse_events(req.events, state.config.limits.max_event_bytes)?;
+    let mut events = parse_events(req.events, state.config.limits.max_event_bytes)?;
     let Value::Object(mut result) = req.result else {
         return Err(ApiError::invalid(
             "invalid_result",
@@ -408,6 +408,29 @@ async fn push_result(
             .collect();
         result.insert("sessionFilesRefused".into(), Value::Array(list));
     }
+    // A large result leaves its output out: the runner streamed all of it already,
+    // so the record is rebuilt from the job's log instead of being sent twice.
+    if result.remove("outputInStream").and_then(|v| v.as_bool()) == Some(true) {
+        let max_log = state.config.limits.max_job_log_bytes;
+        if !events.is_empty() {
+            let (job, lease) = (id.clone(), req.lease_id.clone());
+            let expires = now_ms() + state.config.timing.lease.as_millis() as i64;
+            let pending = std::mem::take(&mut events);
+            match store::call(&state.store, move |s| {
+                s.append_events(&job, &lease, pending, expires, max_log)
+            })
+            .await
+            {
+                Ok(appended) => state.hub.publish(&id, &appended.frames),
+                // Already final (a retried push): finish_by_runner answers below.
+                Err(StoreError::LeaseLost | StoreError::JobFinished) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for (key, value) in output_from_log(&state, &id).await? {
+            result.insert(key.into(), value);
+        }
+    }
     let finish = RunnerFinish {
         lease_id: req.lease_id,
         events,
@@ -427,6 +450,48 @@ async fn push_result(
         .map(|(n, r)| json!({ "name": n, "reason": r }))
         .collect();
     Ok(Json(json!({ "accepted": true, "duplicate": finished.duplicate, "sessionFilesRefused": refused })).into_response())
+}
+
+/// The record's `stdout`, `stderr` and `visualizations`, rebuilt from the job's
+/// stored stream (read in pages, so memory follows the log's size limit).
+async fn output_from_log(
+    state: &AppState,
+    job_id: &str,
+) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let (mut stdout, mut stderr, mut visualizations) = (String::new(), String::new(), Vec::new());
+    let mut after = 0u64;
+    loop {
+        let job = job_id.to_owned();
+        let page = store::call(&state.store, move |s| {
+            s.read_log(&job, after, 4096, 8 << 20)
+        })
+        .await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for frame in page {
+            let Ok(Value::Object(mut f)) = serde_json::from_str::<Value>(&frame.json) else {
+                continue;
+            };
+            match f.get("type").and_then(Value::as_str) {
+                Some("stdout") => {
+                    stdout.push_str(f.get("data").and_then(Value::as_str).unwrap_or(""))
+                }
+                Some("stderr") => {
+                    stderr.push_str(f.get("data").and_then(Value::as_str).unwrap_or(""))
+                }
+                Some("visualization") => {
+                    f.remove("seq");
+                    visualizations.push(Value::Object(f));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(vec![
+        ("stdout", Value::String(stdout)),
+        ("stderr", Value::String(stderr)),
+        ("visualizations", Value::Array(visualizations)),
+    ])
 }
 
 /// Saves the files the program left behind into its session — before the
