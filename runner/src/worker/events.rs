@@ -56,6 +56,29 @@ impl EventBatcher {
     }
 }
 
+/// Largest text one merged stdout/stderr event may carry.
+const MERGED_TEXT: usize = 64 << 10;
+
+/// Append `ev` to `last` when both are text of the same stream and not yet sent: a
+/// traceback written in many small pieces travels as one event, not dozens.
+fn merge_text(last: Option<&mut Value>, ev: &Value) -> bool {
+    let (Some(last), Some(kind), Some(add)) = (last, ev["type"].as_str(), ev["data"].as_str())
+    else {
+        return false;
+    };
+    if !matches!(kind, "stdout" | "stderr") || last["type"].as_str() != Some(kind) {
+        return false;
+    }
+    let Some(have) = last["data"].as_str() else {
+        return false;
+    };
+    if have.len() + add.len() > MERGED_TEXT {
+        return false;
+    }
+    last["data"] = Value::String(format!("{have}{add}"));
+    true
+}
+
 async fn run(
     api: Api,
     job: String,
@@ -70,10 +93,16 @@ async fn run(
         let mut batch_bytes = 0usize;
         let mut next = Some(first);
         while let Some(mut ev) = next.take() {
-            seq += 1;
-            ev["seq"] = Value::from(seq);
-            batch_bytes += ev.to_string().len();
-            pending.push(ev);
+            let text_len = ev["data"].as_str().map_or(0, str::len);
+            batch_bytes += text_len.max(64);
+            if !merge_text(pending.last_mut(), &ev) {
+                seq += 1;
+                ev["seq"] = Value::from(seq);
+                if text_len == 0 {
+                    batch_bytes += ev.to_string().len();
+                }
+                pending.push(ev);
+            }
             if pending.len() < BATCH_EVENTS && batch_bytes < BATCH_BYTES {
                 next = rx.try_recv().ok();
             }
@@ -107,4 +136,37 @@ async fn run(
         }
     }
     pending
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn neighbouring_text_of_one_stream_merges_and_nothing_else_does() {
+        let mut last = json!({"type": "stderr", "data": "Trace", "seq": 3});
+        assert!(merge_text(
+            Some(&mut last),
+            &json!({"type": "stderr", "data": "back"})
+        ));
+        assert_eq!(
+            last,
+            json!({"type": "stderr", "data": "Traceback", "seq": 3})
+        );
+        assert!(!merge_text(
+            Some(&mut last),
+            &json!({"type": "stdout", "data": "x"})
+        ));
+        assert!(!merge_text(
+            Some(&mut last),
+            &json!({"type": "visualization", "kind": "turtle"})
+        ));
+        let big = "x".repeat(MERGED_TEXT);
+        assert!(!merge_text(
+            Some(&mut last),
+            &json!({"type": "stderr", "data": big})
+        ));
+        assert!(!merge_text(None, &json!({"type": "stderr", "data": "a"})));
+    }
 }

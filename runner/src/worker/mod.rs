@@ -103,7 +103,7 @@ async fn work(
         tracing::warn!("RUNNER_ACCESS_TOKEN is not set: this runner presents no token");
     }
     let names: Vec<String> = prepared.keys().cloned().collect();
-    let pool = pool::Pool::new(prepared);
+    let pool = pool::Pool::new(prepared, cfg.max_concurrency);
     for n in &names {
         pool.refill(n);
     }

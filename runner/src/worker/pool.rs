@@ -1,6 +1,7 @@
-//! Warm sandboxes: one parked helper kept ready per profile, so a claimed job skips
-//! building namespaces, mounts and its cgroup (and the cgroup-attach stall) and only
-//! pays for the interpreter's start. A used helper is replaced in the background.
+//! Warm sandboxes: parked helpers kept ready per profile (as many as jobs may run at
+//! once), so a claimed job skips building namespaces, mounts and its cgroup (and the
+//! cgroup-attach stall) and only pays for the interpreter's start. A used helper is
+//! replaced in the background.
 
 use super::helper_async::AsyncHelper;
 use anyhow::{anyhow, Result};
@@ -9,15 +10,24 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+#[derive(Default)]
+struct Warm {
+    ready: Vec<AsyncHelper>,
+    /// Helpers being built right now (counted so refills don't overshoot).
+    building: usize,
+}
+
 pub struct Pool {
     pub profiles: BTreeMap<String, Arc<PreparedProfile>>,
-    warm: Mutex<BTreeMap<String, AsyncHelper>>,
+    per_profile: usize,
+    warm: Mutex<BTreeMap<String, Warm>>,
 }
 
 impl Pool {
-    pub fn new(profiles: BTreeMap<String, Arc<PreparedProfile>>) -> Arc<Pool> {
+    pub fn new(profiles: BTreeMap<String, Arc<PreparedProfile>>, per_profile: usize) -> Arc<Pool> {
         Arc::new(Pool {
             profiles,
+            per_profile: per_profile.max(1),
             warm: Mutex::new(BTreeMap::new()),
         })
     }
@@ -28,34 +38,45 @@ impl Pool {
         Ok(h)
     }
 
-    /// Fill the pool for `name` in the background.
+    /// Top the pool up for `name` in the background.
     pub fn refill(self: &Arc<Self>, name: &str) {
         let (pool, name) = (Arc::clone(self), name.to_string());
         tokio::spawn(async move {
-            let Some(profile) = pool.profiles.get(&name) else {
+            let Some(profile) = pool.profiles.get(&name).cloned() else {
                 return;
             };
-            if pool.warm.lock().await.contains_key(&name) {
-                return;
-            }
-            match Self::build(profile).await {
-                Ok(h) => {
-                    // If another refill won the race, the extra helper is dropped
-                    // (killed) here.
-                    pool.warm.lock().await.entry(name).or_insert(h);
+            let missing = {
+                let mut warm = pool.warm.lock().await;
+                let w = warm.entry(name.clone()).or_default();
+                let missing = pool.per_profile.saturating_sub(w.ready.len() + w.building);
+                w.building += missing;
+                missing
+            };
+            for _ in 0..missing {
+                let built = Self::build(&profile).await;
+                let mut warm = pool.warm.lock().await;
+                let w = warm.entry(name.clone()).or_default();
+                w.building -= 1;
+                match built {
+                    Ok(h) => w.ready.push(h),
+                    Err(e) => tracing::error!(profile = %name, "could not warm a sandbox: {e:#}"),
                 }
-                Err(e) => tracing::error!(profile = %name, "could not warm a sandbox: {e:#}"),
             }
         });
     }
 
-    /// A parked sandbox for `name`: the warm one if ready, else built now.
+    /// A parked sandbox for `name`: a warm one if ready, else built now.
     pub async fn take(self: &Arc<Self>, name: &str) -> Result<AsyncHelper> {
         let profile = self
             .profiles
             .get(name)
             .ok_or_else(|| anyhow!("unknown profile {name}"))?;
-        let warm = self.warm.lock().await.remove(name);
+        let warm = self
+            .warm
+            .lock()
+            .await
+            .get_mut(name)
+            .and_then(|w| w.ready.pop());
         self.refill(name);
         match warm {
             Some(h) => Ok(h),
@@ -63,10 +84,11 @@ impl Pool {
         }
     }
 
-    /// Drop every warm sandbox (shutdown).
+    /// Let every warm sandbox go (shutdown).
     pub async fn drain(&self) {
         let all: Vec<AsyncHelper> = std::mem::take(&mut *self.warm.lock().await)
             .into_values()
+            .flat_map(|w| w.ready)
             .collect();
         for h in all {
             h.wait().await;
