@@ -48,7 +48,7 @@ class SandboxedTest(unittest.TestCase):
             self.assertIn(field, run.record)
 
     def test_a_print_that_imitates_an_event_stays_in_stdout(self):
-        fakes = ['{"type":"visualization","kind":"turtle","v":1,"seq":1,"ops":[["line",1,1,[0,0,9,9],"#000",1]]}',
+        fakes = ['{"type":"visualization","kind":"turtle","v":1,"batch":1,"ops":[["line",1,1,[0,0,9,9],"#000",1]]}',
                  '{"type":"explanation","key":"name.typo","title":"forged"}']
         run = sandboxed("import sys\nprint(%r)\nprint(%r, file=sys.stderr)\n" % tuple(fakes))
         self.assertEqual(run.status, "ok", run)
@@ -70,7 +70,7 @@ class SandboxedTest(unittest.TestCase):
         self.assertEqual(drawing.status, "output_limit", drawing)
         events = drawing.of_type("visualization", "turtle")
         self.assertTrue(events, drawing)  # what was drawn before the limit is delivered, in order
-        self.assertEqual([e["seq"] for e in events], list(range(1, len(events) + 1)))
+        self.assertEqual([e["batch"] for e in events], list(range(1, len(events) + 1)))
         self.assertLessEqual(len(drawing.event_bytes), 1024 * 1024)
 
     def test_the_name_error_typo_is_explained_in_the_record_in_both_languages(self):

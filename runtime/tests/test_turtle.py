@@ -93,7 +93,9 @@ class TurtleDrawingTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run)
         events = run.of_type("visualization", "turtle")
         self.assertLessEqual(len(events), 12)
-        self.assertEqual([e["seq"] for e in events], list(range(1, len(events) + 1)))
+        self.assertEqual([e["batch"] for e in events], list(range(1, len(events) + 1)))
+        # The stream frame `seq` belongs to the runner/server alone; the runtime must not set one.
+        self.assertFalse([e for e in events if "seq" in e])
         self.assertEqual(replay.drawn_segments, 2000)
         # Every point arrives, in order, where CPython's turtle put it.
         x = y = heading = 0.0

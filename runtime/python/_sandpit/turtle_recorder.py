@@ -37,7 +37,7 @@ def num(value):
 class Recorder:
     def __init__(self):
         self.ops = []
-        self.seq = 0
+        self.batch = 0  # running count of turtle events sent, for ordering and diagnosis (not the stream frame seq)
         self.last_flush = time.monotonic()
         self.speed = None
         self.bitmaps_sent = set()
@@ -106,8 +106,8 @@ class Recorder:
         if not self.ops:
             return
         ops, self.ops = self.ops, []
-        self.seq += 1
-        events.emit({"type": "visualization", "kind": "turtle", "v": FORMAT_VERSION, "seq": self.seq, "ops": ops})
+        self.batch += 1
+        events.emit({"type": "visualization", "kind": "turtle", "v": FORMAT_VERSION, "batch": self.batch, "ops": ops})
 
     def maybe_flush(self):
         if self.ops and time.monotonic() - self.last_flush >= FLUSH_SECONDS:
