@@ -45,25 +45,26 @@ pub fn explain(name: &str, dir: Option<PathBuf>) -> Result<i32> {
         Ok(p) => p,
         Err(e) => bail!("{e}"),
     };
-    print!("{}", policy::explain(&p));
+    let mut text = policy::explain(&p);
     let python = profiles::interpreter_for(&p);
-    println!();
-    println!("On this runner:");
+    text.push_str("\nOn this runner:\n");
     match sandpit_sandbox::interp::resolve(&python) {
         Ok(r) => {
-            println!(
-                "  interpreter: {} (Python {})",
+            text += &format!(
+                "  interpreter: {} (Python {})\n",
                 r.exec_path.display(),
                 r.version
             );
             for b in &r.binds {
-                println!("  also bound read-only: {}", b.display());
+                text += &format!("  also bound read-only: {}\n", b.display());
             }
             for m in &r.masks {
-                println!("  hidden (host packages): {}", m.display());
+                text += &format!("  hidden (host packages): {}\n", m.display());
             }
         }
-        Err(e) => println!("  interpreter: NOT USABLE: {e}"),
+        Err(e) => text += &format!("  interpreter: NOT USABLE: {e}\n"),
     }
+    // A reader that stops early (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     Ok(0)
 }

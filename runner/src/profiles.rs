@@ -9,17 +9,24 @@ use sandpit_sandbox::seccomp;
 use sandpit_sandbox::spec::PreparedProfile;
 use std::path::{Path, PathBuf};
 
-/// Where policies live when nothing says otherwise: `./policies` in a checkout, else
-/// the installed location.
+/// A checkout's own directory next to this binary (`target/{debug,release}/`), so a
+/// freshly built runner finds the repository's policies and runtime from any cwd.
+fn beside_checkout(rel: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.join(rel))
+}
+
+/// Where policies live when nothing says otherwise: `$SANDPIT_POLICIES_DIR`,
+/// `./policies`, the checkout the binary was built in, else the installed location.
 pub fn default_policies_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("SANDPIT_POLICIES_DIR") {
         return PathBuf::from(d);
     }
-    let local = PathBuf::from("policies");
-    if local.is_dir() {
-        return local;
-    }
-    PathBuf::from("/etc/sandpit/policies")
+    [Some(PathBuf::from("policies")), beside_checkout("policies")]
+        .into_iter()
+        .flatten()
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("/etc/sandpit/policies"))
 }
 
 /// The interpreter a profile uses: `RUNNER_PYTHON_BIN` when the policy allows
@@ -31,17 +38,20 @@ pub fn interpreter_for(p: &Policy) -> PathBuf {
     }
 }
 
-/// Where the kid runtime package lives on this host: `SANDPIT_RUNTIME_DIR`, else
-/// `runtime/python` in a checkout, else the installed location.
+/// Where the kid runtime package lives on this host: `$SANDPIT_RUNTIME_DIR`,
+/// `./runtime/python`, the checkout the binary was built in, else the installed
+/// location.
 pub fn runtime_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("SANDPIT_RUNTIME_DIR") {
-        return Some(PathBuf::from(d));
+        return PathBuf::from(d).canonicalize().ok();
     }
     [
-        PathBuf::from("runtime/python"),
-        PathBuf::from("/usr/share/sandpit/runtime"),
+        Some(PathBuf::from("runtime/python")),
+        beside_checkout("runtime/python"),
+        Some(PathBuf::from("/usr/share/sandpit/runtime")),
     ]
     .into_iter()
+    .flatten()
     .find(|d| d.join("sitecustomize.py").is_file())
     .and_then(|d| d.canonicalize().ok())
 }
