@@ -122,6 +122,7 @@ pub async fn run(ctx: Arc<JobCtx>, claim: Claimed) {
     })
     .await;
     tracing::info!(job = %job_id, status = %record["status"], delivered = pushed.is_some(), "job finished");
+    ctx.pool.refill(&profile_name);
 }
 
 type Finished = (Value, Vec<Value>, EventBatcher);

@@ -65,7 +65,9 @@ impl Pool {
         });
     }
 
-    /// A parked sandbox for `name`: a warm one if ready, else built now.
+    /// A parked sandbox for `name`: a warm one if ready, else built now. The caller
+    /// refills the pool when its job is over, so building the next sandbox does not
+    /// compete with the running program for the CPU.
     pub async fn take(self: &Arc<Self>, name: &str) -> Result<AsyncHelper> {
         let profile = self
             .profiles
@@ -77,7 +79,6 @@ impl Pool {
             .await
             .get_mut(name)
             .and_then(|w| w.ready.pop());
-        self.refill(name);
         match warm {
             Some(h) => Ok(h),
             None => Self::build(profile).await,
