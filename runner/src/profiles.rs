@@ -60,8 +60,9 @@ pub fn runtime_dir() -> Option<PathBuf> {
 pub fn prepare(p: Policy) -> Result<PreparedProfile> {
     let seccomp =
         seccomp::compile(&p).with_context(|| format!("profile {}: compiling seccomp", p.name))?;
+    let host = HostSetup::detect()?;
     let python = interpreter_for(&p);
-    let interpreter = interp::resolve(&python)
+    let interpreter = interp::resolve_cached(&python, Some(&host.state_dir.join("cache")))
         .with_context(|| format!("profile {}: interpreter {}", p.name, python.display()))?;
     let runtime_dir = if p.runtime.enabled {
         let dir = runtime_dir().with_context(|| {
@@ -81,7 +82,7 @@ pub fn prepare(p: Policy) -> Result<PreparedProfile> {
         interpreter,
         runtime_dir,
         runtime_env: Vec::new(),
-        host: HostSetup::detect()?,
+        host,
     })
 }
 

@@ -53,13 +53,111 @@ struct Probe {
 
 /// Find `python` (absolute path, or a name on PATH) and resolve its installation.
 pub fn resolve(python: &Path) -> Result<ResolvedInterpreter, InterpError> {
+    resolve_cached(python, None)
+}
+
+/// Like [`resolve`], remembering the answer in `cache_dir` (a directory only the
+/// runner can write) for as long as the interpreter binary (and a venv's
+/// `pyvenv.cfg`) stay the same file: `sandpit-runner exec` then skips running Python
+/// on the host at every start. Wrapper scripts (pyenv shims) are never cached, since
+/// what they run can change while the script does not.
+pub fn resolve_cached(
+    python: &Path,
+    cache_dir: Option<&Path>,
+) -> Result<ResolvedInterpreter, InterpError> {
     let candidate = if python.is_absolute() {
         python.to_path_buf()
     } else {
         find_on_path(python).ok_or_else(|| InterpError::NotFound(python.display().to_string()))?
     };
+    let cache = cache_dir.map(|d| {
+        d.join(format!(
+            "interp-{:016x}.json",
+            fnv1a(candidate.as_os_str().as_encoded_bytes())
+        ))
+    });
+    if let Some(hit) = cache.as_deref().and_then(|f| cached(f, &candidate)) {
+        return Ok(hit);
+    }
+    let resolved = probe_and_plan(&candidate)?;
+    if let (Some(file), Some(print)) = (cache, fingerprint(&candidate, &resolved.exec_path)) {
+        let entry = CacheEntry {
+            candidate: candidate.clone(),
+            fingerprint: print,
+            resolved: resolved.clone(),
+        };
+        if let Ok(json) = serde_json::to_vec(&entry) {
+            let _ = write_private(&file, &json); // a cache: failing to write it is harmless
+        }
+    }
+    Ok(resolved)
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheEntry {
+    candidate: PathBuf,
+    fingerprint: Vec<u64>,
+    resolved: ResolvedInterpreter,
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Identity of the interpreter file (and of a venv's config), or `None` when the
+/// candidate is not the interpreter itself (a wrapper script).
+fn fingerprint(candidate: &Path, exec_path: &Path) -> Option<Vec<u64>> {
+    use std::os::unix::fs::MetadataExt;
+    let real = std::fs::canonicalize(exec_path).ok()?;
+    if std::fs::canonicalize(candidate).ok()? != real {
+        return None;
+    }
+    let m = std::fs::metadata(&real).ok()?;
+    let mut print = vec![
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime() as u64,
+        m.mtime_nsec() as u64,
+    ];
+    if let Some(cfg) = venv_of(exec_path).map(|v| v.join("pyvenv.cfg")) {
+        let c = std::fs::metadata(cfg).ok()?;
+        print.extend([c.ino(), c.mtime() as u64, c.mtime_nsec() as u64]);
+    }
+    Some(print)
+}
+
+fn cached(file: &Path, candidate: &Path) -> Option<ResolvedInterpreter> {
+    let entry: CacheEntry = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+    let same = entry.candidate == candidate
+        && fingerprint(candidate, &entry.resolved.exec_path).as_ref() == Some(&entry.fingerprint);
+    same.then_some(entry.resolved)
+}
+
+fn write_private(file: &Path, data: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = file.parent().unwrap_or(Path::new("/"));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)?;
+    f.write_all(data)?;
+    std::fs::rename(&tmp, file)
+}
+
+fn probe_and_plan(candidate: &Path) -> Result<ResolvedInterpreter, InterpError> {
     let shown = candidate.display().to_string();
-    let out = Command::new(&candidate)
+    let out = Command::new(candidate)
         .args(["-I", "-S", "-c", PROBE])
         .env_clear()
         .output()
@@ -213,6 +311,29 @@ mod tests {
         assert!(
             !r.binds.iter().any(|b| b == Path::new("/usr")),
             "never all of /usr"
+        );
+    }
+
+    #[test]
+    fn a_cached_resolution_is_used_while_the_binary_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = resolve_cached(Path::new("/usr/bin/python3"), Some(dir.path())).unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "one cache entry written");
+        assert_eq!(
+            resolve_cached(Path::new("/usr/bin/python3"), Some(dir.path())).unwrap(),
+            first
+        );
+        // A changed fingerprint is a miss (the entry is rebuilt, not trusted).
+        let f = files[0].path();
+        let mut entry: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        entry["resolved"]["version"] = "9.9.9".into();
+        entry["fingerprint"][0] = 1.into();
+        std::fs::write(&f, serde_json::to_vec(&entry).unwrap()).unwrap();
+        assert_eq!(
+            resolve_cached(Path::new("/usr/bin/python3"), Some(dir.path())).unwrap(),
+            first
         );
     }
 
