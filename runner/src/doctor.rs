@@ -106,7 +106,18 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
         Ok(h) => r.line(
             true,
             "cgroups",
-            format!("v{}: memory, pids, cpu usable ({h:?})", h.version()),
+            format!(
+                "v{}: memory, pids, cpu usable; job cgroups under {}",
+                h.version(),
+                match h {
+                    CgroupHost::V1 { jobs_dirs } => jobs_dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    CgroupHost::V2 { jobs_parent } => jobs_parent.display().to_string(),
+                }
+            ),
         ),
         Err(e) => r.line(false, "cgroups", e),
     }
