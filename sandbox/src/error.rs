@@ -3,13 +3,30 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Every step of setting up a job, in order. A failure names its step so the runner's
-/// log says exactly which protection could not be applied; the kid only ever sees
-/// `internal_error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[repr(u8)]
-pub enum Step {
-    SpawnHelper = 1,
+/// Declares `Step` and its decoder from one list, so the two can't drift apart.
+macro_rules! steps {
+    ($first:ident $(, $rest:ident)* $(,)?) => {
+        /// Every step of setting up a job, in order. A failure names its step so the
+        /// runner's log says exactly which protection could not be applied; the kid
+        /// only ever sees `internal_error`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[repr(u8)]
+        pub enum Step {
+            $first = 1,
+            $($rest,)*
+        }
+
+        impl Step {
+            /// The step with this wire number (the child reports steps as one byte).
+            pub fn from_u8(v: u8) -> Option<Step> {
+                [Step::$first $(, Step::$rest)*].into_iter().find(|s| *s as u8 == v)
+            }
+        }
+    };
+}
+
+steps!(
+    SpawnHelper,
     ReadSpec,
     ValidateSpec,
     UidSlot,
@@ -51,58 +68,7 @@ pub enum Step {
     StdioSetup,
     Supervise,
     Report,
-}
-
-impl Step {
-    pub fn from_u8(v: u8) -> Option<Step> {
-        use Step::*;
-        const ALL: [Step; 42] = [
-            SpawnHelper,
-            ReadSpec,
-            ValidateSpec,
-            UidSlot,
-            CgroupCreate,
-            CgroupAttach,
-            OpenTree,
-            Pipes,
-            Clone,
-            UidMap,
-            WaitRelease,
-            UnshareCgroup,
-            SetGroups,
-            BecomeInnerRoot,
-            Hostname,
-            MountPrivate,
-            RootTmpfs,
-            BindReadOnly,
-            Symlinks,
-            WorkDir,
-            Tmp,
-            Dev,
-            Proc,
-            WriteFiles,
-            PivotRoot,
-            RemountRootReadOnly,
-            Rlimits,
-            DropBoundingCaps,
-            DropAmbientCaps,
-            DropInheritableCaps,
-            SwitchToKidUser,
-            DropEffectiveCaps,
-            VerifyCaps,
-            ParentDeathSignal,
-            NotDumpable,
-            Landlock,
-            Seccomp,
-            ForkInterpreter,
-            ExecInterpreter,
-            StdioSetup,
-            Supervise,
-            Report,
-        ];
-        ALL.iter().copied().find(|s| *s as u8 == v)
-    }
-}
+);
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,5 +115,22 @@ impl<T> AtStep<T> for nix::Result<T> {
 impl<T> AtStep<T> for std::io::Result<T> {
     fn at(self, step: Step, call: &'static str) -> Result<T, StepError> {
         self.map_err(|e| StepError::new(step, call, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_round_trips_through_its_wire_number() {
+        for v in 0..=u8::MAX {
+            if let Some(step) = Step::from_u8(v) {
+                assert_eq!(step as u8, v);
+            }
+        }
+        assert_eq!(Step::from_u8(1), Some(Step::SpawnHelper));
+        assert_eq!(Step::from_u8(Step::Report as u8), Some(Step::Report));
+        assert_eq!(Step::from_u8(0), None);
     }
 }
