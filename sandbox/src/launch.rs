@@ -18,7 +18,7 @@ use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -118,17 +118,14 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
     let limits = &policy.limits;
     let is_root = host.ids == IdMapping::Root;
 
-    // 1. A host uid pair of our own for this job. The state dir is the runner's,
-    //    traversable (0711) because the child, already mapped to an unprivileged uid,
-    //    mounts its new root on a directory inside it; slot locks are in a 0700 subdir.
+    // 1. A host uid pair of our own for this job. The state dir (slot locks, the
+    //    interpreter cache) is the runner's alone: no job process ever reaches it.
     let state = host.state_dir.as_path();
     std::fs::DirBuilder::new()
         .recursive(true)
-        .mode(0o711)
+        .mode(0o700)
         .create(state)
         .at(Step::UidSlot, "mkdir(state dir)")?;
-    std::fs::set_permissions(state, std::fs::Permissions::from_mode(0o711))
-        .at(Step::UidSlot, "chmod(state dir)")?;
     let slot = UidSlot::acquire(&state.join("slots"), host.slots())
         .at(Step::UidSlot, "acquire uid slot")?;
 
