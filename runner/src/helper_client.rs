@@ -17,15 +17,32 @@ pub struct HelperProcess {
     pub stdout: ChildStdout,
 }
 
-/// Spawn a helper and have it build a sandbox for `profile`.
-pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
-    let mut child = Command::new("/proc/self/exe")
-        .arg(HELPER_ARG)
+/// The helper's command line: this same binary, a clean environment, frames on its
+/// stdin and stdout, its log on our stderr. (The worker wraps it in tokio's Command.)
+pub fn helper_command() -> Command {
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg(HELPER_ARG)
         .env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+        .stderr(Stdio::inherit());
+    cmd
+}
+
+/// The `Profile` frame that makes a helper build and park a sandbox.
+pub fn warm_frame(profile: &PreparedProfile) -> io::Result<Vec<u8>> {
+    let warm = serde_json::to_vec(&WarmSpec {
+        profile: profile.clone(),
+    })
+    .map_err(io::Error::other)?;
+    let mut frame = Vec::with_capacity(warm.len() + 5);
+    write_frame(&mut frame, Kind::Profile, &warm)?;
+    Ok(frame)
+}
+
+/// Spawn a helper and have it build a sandbox for `profile`.
+pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
+    let mut child = helper_command().spawn()?;
     let mut stdin = child
         .stdin
         .take()
@@ -34,11 +51,7 @@ pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
         .stdout
         .take()
         .ok_or_else(|| io::Error::other("helper stdout"))?;
-    let warm = serde_json::to_vec(&WarmSpec {
-        profile: profile.clone(),
-    })
-    .map_err(io::Error::other)?;
-    write_frame(&mut stdin, Kind::Profile, &warm)?;
+    stdin.write_all(&warm_frame(profile)?)?;
     stdin.flush()?;
     Ok(HelperProcess {
         child,

@@ -2,11 +2,10 @@
 //! stdin (fed through a channel, so several tasks can send stdin and cancel), and the
 //! reader turns its stdout back into frames.
 
+use crate::helper_client;
 use sandpit_sandbox::frames::{write_frame, FrameBuffer, Kind};
-use sandpit_sandbox::helper::HELPER_ARG;
-use sandpit_sandbox::spec::{PreparedProfile, WarmSpec};
+use sandpit_sandbox::spec::PreparedProfile;
 use std::io;
-use std::process::Stdio;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::mpsc;
@@ -29,12 +28,7 @@ pub fn frame(kind: Kind, payload: &[u8]) -> Vec<u8> {
 impl AsyncHelper {
     /// Start a helper with a clean environment and have it build and park a sandbox.
     pub async fn spawn_warm(profile: &PreparedProfile) -> io::Result<AsyncHelper> {
-        let mut child = Command::new("/proc/self/exe")
-            .arg(HELPER_ARG)
-            .env_clear()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+        let mut child = Command::from(helper_client::helper_command())
             .kill_on_drop(true)
             .spawn()?;
         let mut stdin = child
@@ -46,11 +40,9 @@ impl AsyncHelper {
             .take()
             .ok_or_else(|| io::Error::other("helper stdout"))?;
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(64);
-        let warm = serde_json::to_vec(&WarmSpec {
-            profile: profile.clone(),
-        })
-        .map_err(io::Error::other)?;
-        stdin.write_all(&frame(Kind::Profile, &warm)).await?;
+        stdin
+            .write_all(&helper_client::warm_frame(profile)?)
+            .await?;
         stdin.flush().await?;
         tokio::spawn(async move {
             while let Some(bytes) = rx.recv().await {
