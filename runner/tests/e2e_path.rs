@@ -689,3 +689,23 @@ async fn sigterm_lets_the_running_job_finish_then_the_runner_exits_0() {
     let status = runner.wait_exit();
     assert_eq!(status.code(), Some(0), "{}", runner.log_text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_does_not_wait_for_an_idle_long_poll() {
+    if !sandbox_available() {
+        return;
+    }
+    // The server holds claims for a minute; the runner must not sit that out (nor
+    // its own 20 s claim wait) before exiting: the claim in flight is abandoned.
+    let mut stack = Stack::full(StackOpts::default().env("SANDPIT_LONG_POLL_SECS", "60"));
+    let id = stack.submit(&code("print('ready')")).await;
+    let mut w = stack.watch(&id).await;
+    let done = w.until_close(&stack).await;
+    assert_eq!(done.result()["status"], "ok", "{}", stack.logs());
+    // The runner is now parked in a fresh long poll with nothing queued.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut runner = stack.runner.take().expect("runner");
+    runner.signal(Signal::SIGTERM);
+    let status = runner.wait_exit_within(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", runner.log_text());
+}

@@ -124,13 +124,13 @@ async fn work(
             p = Arc::clone(&slots).acquire_owned() => p?,
             _ = &mut stop => break,
         };
-        // A claim in flight is allowed to finish even during shutdown: dropping it
-        // could lose a job the server already handed us.
-        let claim = api.claim(&runner_id, &host, &names, CLAIM_WAIT);
-        tokio::pin!(claim);
-        let (result, stopping) = tokio::select! {
-            r = &mut claim => (r, false),
-            _ = &mut stop => (claim.await, true),
+        // On shutdown the claim in flight is abandoned rather than waited for (a long
+        // poll may hold for CLAIM_WAIT): a job the server handed out in that instant is
+        // never confirmed, so the server re-queues it after the lease (runner protocol
+        // §1) and nothing is lost.
+        let result = tokio::select! {
+            r = api.claim(&runner_id, &host, &names, CLAIM_WAIT) => r,
+            _ = &mut stop => break,
         };
         match result {
             Ok(Some(c)) => {
@@ -155,9 +155,6 @@ async fn work(
                 }
                 backoff = (backoff * 2).min(MAX_BACKOFF.max(cfg.poll_interval));
             }
-        }
-        if stopping {
-            break;
         }
     }
     tracing::info!("stopping: no new jobs; waiting for running jobs to finish");

@@ -144,13 +144,18 @@ impl Proc {
 
     /// Wait for the process to end on its own (bounded by [`PATIENCE`]).
     pub fn wait_exit(&mut self) -> ExitStatus {
+        self.wait_exit_within(PATIENCE)
+    }
+
+    /// Wait for the process to end on its own; fail the test after `limit`.
+    pub fn wait_exit_within(&mut self, limit: Duration) -> ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
             assert!(
-                start.elapsed() < PATIENCE,
+                start.elapsed() < limit,
                 "process {} did not exit; log:\n{}",
                 self.pid(),
                 self.log_text()
