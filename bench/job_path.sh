@@ -18,8 +18,9 @@
 #
 # Rate limits are turned off on the bench servers (one client IP sends everything).
 # Needs root (the sandbox). Fresh server/runner processes per part, so each peak
-# belongs to that part alone. Environment: JOBS (100), TPUT_JOBS (200), SUBSCRIBERS
-# (5000), FLOOD_MIB (200), FLOOD_LIMITS_KIB ("16384 65536"), CARGO_TARGET_DIR (target).
+# belongs to that part alone. Environment: PARTS ("1 2 3 4": which parts to run), JOBS
+# (100), TPUT_JOBS (200), SUBSCRIBERS (5000), FLOOD_MIB (200), FLOOD_LIMITS_KIB
+# ("16384 65536"), CARGO_TARGET_DIR (target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -28,6 +29,8 @@ TPUT_JOBS=${TPUT_JOBS:-200}
 SUBSCRIBERS=${SUBSCRIBERS:-5000}
 FLOOD_MIB=${FLOOD_MIB:-200}
 FLOOD_LIMITS_KIB=${FLOOD_LIMITS_KIB:-16384 65536}
+PARTS=" ${PARTS:-1 2 3 4} "
+part() { [[ "$PARTS" == *" $1 "* ]]; }
 PY=/usr/bin/python3
 TARGET=${CARGO_TARGET_DIR:-target}
 export CARGO_TARGET_DIR="$TARGET"
@@ -91,56 +94,61 @@ start_runner() {
 echo
 echo "machine: $(nproc) cores, $(uname -r); python $($PY -c 'import sys; print(sys.version.split()[0])')"
 
-echo
-echo "== 1. POST -> WebSocket exit latency, print('hi'), python-basic =="
-start_server latency "$root/policies"
-start_runner latency "$root/policies"
-"$BENCH" latency --server "$addr" --jobs "$JOBS" --python "$PY"
-stop_all
-
-echo
-echo "== 2. Throughput, RUNNER_MAX_CONCURRENCY=2 =="
-# 2 clients is the target's set-up (each waits for its job's exit before posting the
-# next, so the round trip shows); 4 clients keep jobs queued and show the runner's own
-# capacity. The bare baseline is xargs -P2 both times (2 cores: the machine's best).
-for clients in 2 4; do
-    start_server "tput-$clients" "$root/policies"
-    start_runner "tput-$clients" "$root/policies"
-    "$BENCH" throughput --server "$addr" --jobs "$TPUT_JOBS" --clients "$clients" --bare-parallel 2 \
-        --python "$PY" \
-        --server-pid "$server_pid" --runner-pid "$runner_pid"
+if part 1; then
+    echo
+    echo "== 1. POST -> WebSocket exit latency, print('hi'), python-basic =="
+    start_server latency "$root/policies"
+    start_runner latency "$root/policies"
+    "$BENCH" latency --server "$addr" --jobs "$JOBS" --python "$PY"
     stop_all
-done
-
-echo
-echo "== 3. Idle WebSocket watchers (ulimit -n $(ulimit -n)) =="
-start_server idle "$root/policies"
-"$BENCH" idle --server "$addr" --server-pid "$server_pid" --subscribers "$SUBSCRIBERS"
-stop_all
-
-echo
-echo "== 4. ${FLOOD_MIB} MiB stdout flood through server + runner =="
-# The shipped python-basic (output_kib = 1024), then bench-only copies with larger
-# output limits up to 65536 KiB, the most a policy may allow. Server defaults except
-# the job log limit, raised above the policy's so the policy is what stops the flood.
-flood_policies="$work/flood-policies"
-mkdir -p "$flood_policies"
-cp "$root/policies/python-basic.toml" "$flood_policies/"
-read -r -a flood_limits <<<"$FLOOD_LIMITS_KIB"
-profiles=(python-basic)
-for kib in "${flood_limits[@]}"; do
-    profiles+=("bench-flood-$kib")
-    sed -e "s/^name = \"python-basic\"/name = \"bench-flood-$kib\"/" \
-        -e "s/^output_kib = .*/output_kib = $kib/" \
-        -e 's/^wall_seconds = .*/wall_seconds = 120/' \
-        "$root/policies/python-basic.toml" >"$flood_policies/bench-flood-$kib.toml"
-done
-"$RUNNER" policy check "$flood_policies" >/dev/null
-for profile in "${profiles[@]}"; do
-    start_server "flood-$profile" "$flood_policies" SANDPIT_MAX_JOB_LOG_BYTES=268435456
-    start_runner "flood-$profile" "$flood_policies"
-    "$BENCH" flood --server "$addr" --server-pid "$server_pid" --runner-pid "$runner_pid" \
-        --profile "$profile" --mib "$FLOOD_MIB"
+fi
+if part 2; then
+    echo
+    echo "== 2. Throughput, RUNNER_MAX_CONCURRENCY=2 =="
+    # 2 clients is the target's set-up (each waits for its job's exit before posting the
+    # next, so the round trip shows); 4 clients keep jobs queued and show the runner's own
+    # capacity. The bare baseline is xargs -P2 both times (2 cores: the machine's best).
+    for clients in 2 4; do
+        start_server "tput-$clients" "$root/policies"
+        start_runner "tput-$clients" "$root/policies"
+        "$BENCH" throughput --server "$addr" --jobs "$TPUT_JOBS" --clients "$clients" --bare-parallel 2 \
+            --python "$PY" \
+            --server-pid "$server_pid" --runner-pid "$runner_pid"
+        stop_all
+    done
+fi
+if part 3; then
+    echo
+    echo "== 3. Idle WebSocket watchers (ulimit -n $(ulimit -n)) =="
+    start_server idle "$root/policies"
+    "$BENCH" idle --server "$addr" --server-pid "$server_pid" --subscribers "$SUBSCRIBERS"
     stop_all
-done
-echo "  (bench-flood-N = python-basic with output_kib = N, written to a temp dir for this run)"
+fi
+if part 4; then
+    echo
+    echo "== 4. ${FLOOD_MIB} MiB stdout flood through server + runner =="
+    # The shipped python-basic (output_kib = 1024), then bench-only copies with larger
+    # output limits up to 65536 KiB, the most a policy may allow. Server defaults except
+    # the job log limit, raised above the policy's so the policy is what stops the flood.
+    flood_policies="$work/flood-policies"
+    mkdir -p "$flood_policies"
+    cp "$root/policies/python-basic.toml" "$flood_policies/"
+    read -r -a flood_limits <<<"$FLOOD_LIMITS_KIB"
+    profiles=(python-basic)
+    for kib in "${flood_limits[@]}"; do
+        profiles+=("bench-flood-$kib")
+        sed -e "s/^name = \"python-basic\"/name = \"bench-flood-$kib\"/" \
+            -e "s/^output_kib = .*/output_kib = $kib/" \
+            -e 's/^wall_seconds = .*/wall_seconds = 120/' \
+            "$root/policies/python-basic.toml" >"$flood_policies/bench-flood-$kib.toml"
+    done
+    "$RUNNER" policy check "$flood_policies" >/dev/null
+    for profile in "${profiles[@]}"; do
+        start_server "flood-$profile" "$flood_policies" SANDPIT_MAX_JOB_LOG_BYTES=268435456
+        start_runner "flood-$profile" "$flood_policies"
+        "$BENCH" flood --server "$addr" --server-pid "$server_pid" --runner-pid "$runner_pid" \
+            --profile "$profile" --mib "$FLOOD_MIB"
+        stop_all
+    done
+    echo "  (bench-flood-N = python-basic with output_kib = N, written to a temp dir for this run)"
+fi
