@@ -11,6 +11,7 @@ apt_pkgs=(
   chromium                  # the editor's browser tests (Playwright drives Debian's build)
   fonts-wqy-microhei        # CJK glyphs for plots and the editor's screenshots
   uidmap                    # newuidmap/newgidmap: the runner as an unprivileged user
+  tzdata                    # time zones, bound read-only into jobs (zoneinfo)
   curl
 )
 missing=()

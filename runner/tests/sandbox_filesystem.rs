@@ -31,11 +31,11 @@ probe("mkdir_root", __import__("os").mkdir, "/{name}.d")
     ));
     let job = JobRun::basic(&code).run();
     job.assert_status("ok");
-    // `/` and the read-only binds are read-only mounts: EROFS. /etc does not exist.
+    // `/` (the generated /etc with it) and the read-only binds are read-only mounts: EROFS.
     job.expect("root", "OSError 30");
     job.expect("usr", "OSError 30");
     job.expect("usr_lib", "OSError 30");
-    job.expect("etc", "FileNotFoundError 2");
+    job.expect("etc", "OSError 30");
     job.expect("mkdir_root", "OSError 30");
     for host in [
         format!("/{name}"),
@@ -120,7 +120,7 @@ def read(path):
     with open(path, "rb") as f:
         return len(f.read())
 probe("shadow", read, "/etc/shadow")
-probe("passwd", read, "/etc/passwd")
+probe("hosts", read, "/etc/hosts")
 probe("root", os.listdir, "/root")
 probe("home", os.listdir, "/home")
 probe("var", os.listdir, "/var")
@@ -133,7 +133,7 @@ probe("sys", os.listdir, "/sys")
     let job = JobRun::basic(&code).run();
     job.assert_status("ok");
     for label in [
-        "shadow", "passwd", "root", "home", "var", "runner", "policies", "sys",
+        "shadow", "hosts", "root", "home", "var", "runner", "policies", "sys",
     ] {
         job.expect(label, "FileNotFoundError 2");
     }
@@ -162,7 +162,7 @@ fn mounts_root_read_only_and_writable_dirs_noexec() {
     let code = r#"
 for line in open("/proc/self/mounts"):
     dev, point, fstype, opts = line.split()[:4]
-    if point in ("/", "/work", "/tmp", "/proc", "/dev"):
+    if point in ("/", "/work", "/tmp", "/proc", "/dev", "/dev/shm"):
         print(f"{point}: {opts}")
 "#;
     let job = JobRun::basic(code).run();
@@ -178,7 +178,7 @@ for line in open("/proc/self/mounts"):
     has("/", "ro");
     has("/", "nosuid");
     has("/", "nodev");
-    for p in ["/work", "/tmp"] {
+    for p in ["/work", "/tmp", "/dev/shm"] {
         has(p, "rw");
         has(p, "noexec");
         has(p, "nosuid");
@@ -188,6 +188,92 @@ for line in open("/proc/self/mounts"):
     has("/proc", "nosuid");
     has("/proc", "nodev");
     has("/dev", "ro");
+}
+
+#[test]
+fn etc_is_generated_and_names_the_kid_not_the_hosts_users() {
+    if !sandbox_available() {
+        return;
+    }
+    let code = program(
+        r#"
+import getpass, os, pwd, grp
+print("etc:", sorted(os.listdir("/etc")))
+print("user:", getpass.getuser(), os.environ["USER"], os.environ["LOGNAME"])
+me = pwd.getpwuid(os.getuid())
+print("me:", me.pw_name, me.pw_uid, me.pw_dir, grp.getgrgid(os.getgid()).gr_name)
+print("names:", sorted(p.pw_name for p in pwd.getpwall()))
+print("home:", os.path.expanduser("~kid"))
+probe("write_passwd", open, "/etc/passwd", "a")
+probe("create_in_etc", open, "/etc/new", "w")
+"#,
+    );
+    let job = JobRun::basic(&code).run();
+    job.assert_status("ok");
+    job.expect("etc", "['group', 'passwd']");
+    job.expect("user", "kid kid kid");
+    job.expect("me", "kid 1000 /work kid");
+    job.expect("names", "['kid', 'nobody', 'root']");
+    job.expect("home", "/work");
+    for label in ["write_passwd", "create_in_etc"] {
+        let got = job.line(label);
+        assert!(
+            got == "PermissionError 13" || got == "OSError 30",
+            "{label}: {got}"
+        );
+    }
+}
+
+#[test]
+fn dev_shm_serves_multiprocessing_and_runs_nothing() {
+    if !sandbox_available() {
+        return;
+    }
+    // multiprocessing's locks, queues and pools are POSIX semaphores in /dev/shm.
+    let code = program(
+        r#"
+import multiprocessing, os, sys
+
+def square(n):
+    return n * n
+
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as pool:
+        print("pool:", pool.map(square, [1, 2, 3]))
+    q = multiprocessing.Queue()
+    p = multiprocessing.Process(target=q.put, args=("hello",))
+    p.start()
+    print("queue:", q.get(timeout=10))
+    p.join()
+    path = "/dev/shm/tool"
+    with open(path, "wb") as f:
+        f.write(open(sys.executable, "rb").read())
+    os.chmod(path, 0o755)
+    probe("exec_shm", os.execv, path, [path])
+"#,
+    );
+    let job = JobRun::basic(&code).run();
+    job.assert_status("ok");
+    job.expect("pool", "[1, 4, 9]");
+    job.expect("queue", "hello");
+    job.expect("exec_shm", "PermissionError 13");
+}
+
+#[test]
+fn time_zones_are_available() {
+    if !sandbox_available() {
+        return;
+    }
+    let code = r#"
+import datetime, zoneinfo
+summer = datetime.datetime(2024, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+print("london:", summer.utcoffset())
+print("shanghai:", datetime.datetime(2024, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")).utcoffset())
+"#;
+    let job = JobRun::basic(code).run();
+    job.assert_status("ok");
+    job.expect("london", "1:00:00");
+    job.expect("shanghai", "8:00:00");
 }
 
 #[test]

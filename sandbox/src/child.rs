@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 
 /// The uid and gid the program runs as inside the sandbox.
 pub const KID_ID: u32 = 1000;
+/// The program's user name (in the generated /etc/passwd, and `USER`/`LOGNAME`).
+pub const KID_USER: &str = "kid";
 pub const HOSTNAME: &str = "sandpit";
 
 /// A read-only tree to attach inside the new root.
@@ -148,6 +150,26 @@ impl ChildFds {
 }
 
 /// Close every fd not in `keep` (the gaps between them, with close_range).
+/// The generated /etc: root, the kid (home = the work dir) and nobody, and their
+/// groups. No shell: there is none in the sandbox.
+fn etc_files(work_dir: &Path) -> [(&'static str, String); 2] {
+    let home = work_dir.display();
+    [
+        (
+            "passwd",
+            format!(
+                "root:x:0:0:root:/:/usr/sbin/nologin\n\
+                 {KID_USER}:x:{KID_ID}:{KID_ID}:Sandpit:{home}:/usr/sbin/nologin\n\
+                 nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+            ),
+        ),
+        (
+            "group",
+            format!("root:x:0:\n{KID_USER}:x:{KID_ID}:\nnogroup:x:65534:\n"),
+        ),
+    ]
+}
+
 fn close_all_but(keep: &[RawFd]) -> std::io::Result<()> {
     let mut keep: Vec<u32> = keep.iter().map(|&f| f as u32).collect();
     keep.sort_unstable();
@@ -280,6 +302,13 @@ fn setup_and_run(
         &format!("size={},mode=1777", plan.tmp_bytes),
         Step::Tmp,
     )?;
+    // 8b. A generated /etc naming the sandbox's users (nothing of the host's /etc):
+    //     getpass.getuser(), pwd and `~user` work as on any Linux machine.
+    let etc = root.join("etc");
+    mkdir_p(&etc, Step::Etc)?;
+    for (name, text) in etc_files(&plan.work_dir) {
+        std::fs::write(etc.join(name), text).at(Step::Etc, "write(/etc file)")?;
+    }
     // 9. A minimal /dev: null, zero, full, urandom (bound from the host).
     let dev = root.join("dev");
     mkdir_p(&dev, Step::Dev)?;
@@ -310,6 +339,8 @@ fn setup_and_run(
     ] {
         symlink(to, dev.join(name)).at(Step::Dev, "symlink(/dev)")?;
     }
+    let shm = dev.join("shm");
+    mkdir_p(&shm, Step::Dev)?;
     let dev_ro = MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
     mount(
         None::<&str>,
@@ -319,6 +350,14 @@ fn setup_and_run(
         Some("size=64k,mode=0755"),
     )
     .at(Step::Dev, "remount(/dev, ro)")?;
+    // /dev/shm: POSIX shared memory and semaphores (multiprocessing's locks and
+    // queues); its own small tmpfs, limited like /tmp and charged to the job's memory.
+    tmpfs(
+        &shm,
+        NOEXEC_DATA,
+        &format!("size={},mode=1777", plan.tmp_bytes),
+        Step::Dev,
+    )?;
     // 10. A fresh /proc for our pid namespace, showing only our processes.
     let proc_dir = root.join("proc");
     mkdir_p(&proc_dir, Step::Proc)?;

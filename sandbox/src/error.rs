@@ -47,6 +47,7 @@ steps!(
     Symlinks,
     WorkDir,
     Tmp,
+    Etc,
     Dev,
     Proc,
     WriteFiles,

@@ -39,6 +39,8 @@ fn base_env(exec_path: &Path, work_dir: &Path) -> Vec<(String, String)> {
     vec![
         ("PATH".into(), path),
         ("HOME".into(), work_dir.display().to_string()),
+        ("USER".into(), crate::child::KID_USER.into()),
+        ("LOGNAME".into(), crate::child::KID_USER.into()),
         ("TMPDIR".into(), "/tmp".into()),
         ("LANG".into(), "C.UTF-8".into()),
         ("PYTHONIOENCODING".into(), "utf-8".into()),
@@ -197,6 +199,8 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
     rules.push((work_dir.clone(), PathAccess::ReadWriteNoExec));
     rules.push((PathBuf::from("/tmp"), PathAccess::ReadWriteNoExec));
     rules.push((PathBuf::from("/proc"), PathAccess::ReadOnly));
+    rules.push((PathBuf::from("/etc"), PathAccess::ReadOnly));
+    rules.push((PathBuf::from("/dev/shm"), PathAccess::ReadWriteNoExec));
     for node in ["null", "zero", "full", "urandom"] {
         rules.push((
             PathBuf::from("/dev").join(node),

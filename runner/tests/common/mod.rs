@@ -406,6 +406,8 @@ pub fn allowed_env_key(key: &str) -> bool {
         "PYTHONUNBUFFERED",
         "PYTHONDONTWRITEBYTECODE",
         "TMPDIR",
+        "USER",
+        "LOGNAME",
     ];
     FIXED.contains(&key) || key.starts_with("SANDPIT_")
 }

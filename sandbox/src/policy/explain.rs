@@ -46,8 +46,10 @@ pub fn explain(p: &Policy) -> String {
         );
     }
     t.para(
-        "Nothing else of the host exists inside: no /etc, /home, /root or /var. /dev holds \
-         only null, zero, urandom and full; /proc shows only the job's own processes.",
+        "Nothing else of the host exists inside: no /home, /root or /var, and /etc holds \
+         only a generated passwd and group (root, the program's user `kid`, nobody). /dev \
+         holds only null, zero, urandom and full, and shm (POSIX shared memory for \
+         multiprocessing, sized like /tmp); /proc shows only the job's own processes.",
     );
 
     t.title("What the program can write (nothing written can be executed)");
@@ -94,8 +96,8 @@ pub fn explain(p: &Policy) -> String {
 
     t.title("Environment");
     t.para(
-        "The sandbox sets PATH, HOME, LANG, PYTHONIOENCODING and PYTHONUNBUFFERED itself; \
-         nothing of the runner's environment is passed on.",
+        "The sandbox sets PATH, HOME, USER, LOGNAME, TMPDIR, LANG, PYTHONIOENCODING and \
+         PYTHONUNBUFFERED itself; nothing of the runner's environment is passed on.",
     );
     if p.env.is_empty() {
         t.para("This policy adds nothing.");

@@ -112,7 +112,9 @@ pub(super) const LIMITS: &[LimitSpec] = &[
 
 /// Environment names the sandbox sets itself, or that change how the interpreter or the
 /// dynamic loader behave (a policy adding `LD_PRELOAD` would load arbitrary code).
-const RESERVED_ENV: &[&str] = &["PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "PWD"];
+const RESERVED_ENV: &[&str] = &[
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TMPDIR", "PWD",
+];
 const RESERVED_ENV_PREFIXES: &[&str] = &["LC_", "PYTHON", "LD_", "SANDPIT_", "RUNNER_"];
 
 /// Checks `raw` (read from a file whose stem is `stem`) and builds the policy.
