@@ -49,6 +49,10 @@ pub struct Limits {
     pub rate_burst: u32,
     /// Jobs queued or running at once per client IP.
     pub max_active_jobs_per_ip: u32,
+    /// Job streams (WebSockets) open at once per client IP, and in total;
+    /// each holds a file descriptor however idle it is.
+    pub max_streams_per_ip: u32,
+    pub max_streams: u32,
     /// Session quota; applies to uploads and to files a run leaves behind.
     pub session_max_files: usize,
     pub session_max_file_bytes: usize,
@@ -99,6 +103,8 @@ impl Default for Limits {
             rate_per_minute: 120,
             rate_burst: 30,
             max_active_jobs_per_ip: 16,
+            max_streams_per_ip: 64,
+            max_streams: 20_000,
             session_max_files: 32,
             session_max_file_bytes: MIB,
             session_max_total_bytes: 4 * MIB,
@@ -201,6 +207,8 @@ impl Config {
             &mut l.max_active_jobs_per_ip,
             "SANDPIT_MAX_ACTIVE_JOBS_PER_IP",
         )?;
+        env.set(&mut l.max_streams_per_ip, "SANDPIT_MAX_STREAMS_PER_IP")?;
+        env.set(&mut l.max_streams, "SANDPIT_MAX_STREAMS")?;
         env.set(&mut l.session_max_files, "SANDPIT_SESSION_MAX_FILES")?;
         env.set(
             &mut l.session_max_file_bytes,
@@ -343,6 +351,25 @@ mod tests {
         assert!(err.contains("PORT"), "{err}");
         assert!(from(&[("SANDPIT_LEASE_SECS", "0")]).is_err());
         assert!(from(&[("SANDPIT_TRUST_PROXY", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn stream_caps_have_defaults_and_zero_turns_them_off() {
+        let c = from(&[]).unwrap();
+        assert_eq!(
+            (c.limits.max_streams_per_ip, c.limits.max_streams),
+            (64, 20_000)
+        );
+        let c = from(&[
+            ("SANDPIT_MAX_STREAMS_PER_IP", "0"),
+            ("SANDPIT_MAX_STREAMS", "500"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.limits.max_streams_per_ip, c.limits.max_streams),
+            (0, 500)
+        );
+        assert!(from(&[("SANDPIT_MAX_STREAMS", "-1")]).is_err());
     }
 
     #[test]

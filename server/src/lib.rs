@@ -23,6 +23,7 @@ pub mod runners;
 pub mod server;
 pub mod sessions;
 pub mod store;
+pub mod stream_slots;
 
 use std::collections::BTreeSet;
 use std::ops::Deref;
@@ -44,6 +45,7 @@ pub struct Shared {
     pub sessions: sessions::SessionStore,
     pub runners: runners::RunnerRegistry,
     pub rate_limiter: ratelimit::RateLimiter,
+    pub stream_slots: stream_slots::StreamSlots,
     pub metrics: metrics::Metrics,
     /// Profiles found in the policies directory at start.
     pub profiles_from_dir: BTreeSet<String>,
@@ -74,6 +76,10 @@ impl AppState {
             sessions: sessions::SessionStore::new(config.memory_store_dir.clone(), quota),
             runners: runners::RunnerRegistry::new(config.timing.lease),
             rate_limiter: ratelimit::RateLimiter::new(limits.rate_per_minute, limits.rate_burst),
+            stream_slots: stream_slots::StreamSlots::new(
+                limits.max_streams_per_ip,
+                limits.max_streams,
+            ),
             metrics: metrics::Metrics::default(),
             hub: hub::Hub::new(),
             queue: queue::Queue::default(),

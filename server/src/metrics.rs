@@ -16,13 +16,14 @@ pub struct Metrics {
     run_count: AtomicU64,
     run_sum_ms: AtomicU64,
     pub jobs_submitted: AtomicU64,
-    pub websocket_clients: AtomicU64,
 }
 
 /// Numbers read from elsewhere at scrape time.
 pub struct Snapshot {
     pub jobs_by_status: Vec<(String, u64)>,
     pub runners_connected: usize,
+    /// Job streams holding a slot (see [`crate::stream_slots`]).
+    pub websocket_clients: usize,
 }
 
 impl Metrics {
@@ -81,7 +82,7 @@ impl Metrics {
         line("# TYPE sandpit_websocket_clients gauge".into());
         line(format!(
             "sandpit_websocket_clients {}",
-            self.websocket_clients.load(Ordering::Relaxed)
+            snap.websocket_clients
         ));
 
         line("# HELP sandpit_jobs_submitted_total Jobs accepted since the server started.".into());
@@ -127,6 +128,7 @@ mod tests {
         let text = m.render(&Snapshot {
             jobs_by_status: vec![("queued".into(), 3), ("ok".into(), 5)],
             runners_connected: 2,
+            websocket_clients: 7,
         });
         assert!(
             text.contains("sandpit_job_run_seconds_bucket{le=\"0.05\"} 1\n"),
@@ -144,5 +146,6 @@ mod tests {
         assert!(text.contains("sandpit_jobs{status=\"timeout\"} 0\n"));
         assert!(text.contains("sandpit_queue_depth 3\n"));
         assert!(text.contains("sandpit_runners_connected 2\n"));
+        assert!(text.contains("sandpit_websocket_clients 7\n"));
     }
 }

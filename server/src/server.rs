@@ -83,6 +83,9 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(config, store, profiles_from_dir);
+    if let Some(warning) = state.stream_slots.descriptor_warning() {
+        tracing::warn!("{warning}");
+    }
 
     let router = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // Stream frames are small writes in quick succession; without NODELAY,

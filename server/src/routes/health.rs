@@ -32,6 +32,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
     let text = state.metrics.render(&Snapshot {
         jobs_by_status,
         runners_connected: state.runners.connected(),
+        websocket_clients: state.stream_slots.open(),
     });
     Ok((
         [(

@@ -5,7 +5,6 @@
 //! (ring overrun, big frame, out-of-order publish) from the store. Memory
 //! per watcher is bounded by one page of the log plus the socket buffers.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -16,10 +15,12 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::run::job_id;
+use crate::client_ip::ClientIp;
 use crate::control;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
 use crate::store::{self, StoreError};
+use crate::stream_slots::Refusal;
 use crate::AppState;
 
 /// Frames read from the store per page while catching up.
@@ -30,13 +31,18 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 /// The server only sends; small socket buffers keep idle watchers cheap.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+/// A refused watcher's wait: streams end when jobs do, within seconds to minutes.
+const STREAMS_RETRY_AFTER_SECS: u64 = 5;
 
 pub async fn upgrade(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiPath(raw): ApiPath<String>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let id = job_id(raw)?;
+    // Before anything costs storage work or a socket: refused upgrades stay cheap.
+    let slot = state.stream_slots.try_acquire(ip).map_err(refusal)?;
     let lookup = id.clone();
     if store::call(&state.store, move |s| s.job_summary(&lookup))
         .await?
@@ -51,19 +57,24 @@ pub async fn upgrade(
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(max_message)
         .max_frame_size(max_message)
+        // The slot moves into the socket's task and is dropped with it, however
+        // it ends; if the upgrade never completes, the callback and slot are dropped.
         .on_upgrade(move |socket| async move {
-            state
-                .metrics
-                .websocket_clients
-                .fetch_add(1, Ordering::Relaxed);
+            let _slot = slot;
             if let Err(e) = watch(&state, &id, socket).await {
                 tracing::debug!(job = %id, "stream ended early: {e}");
             }
-            state
-                .metrics
-                .websocket_clients
-                .fetch_sub(1, Ordering::Relaxed);
         }))
+}
+
+fn refusal(cap: Refusal) -> ApiError {
+    let message = match cap {
+        Refusal::PerIp => {
+            "too many live streams are open from your network; close one and try again"
+        }
+        Refusal::Total => "the server has too many live streams open; try again in a moment",
+    };
+    ApiError::too_many("too_many_streams", message, STREAMS_RETRY_AFTER_SECS)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,4 +9,5 @@ mod leases;
 mod restart;
 mod runner_protocol;
 mod sessions;
+mod stream_limits;
 mod streaming;
