@@ -69,7 +69,7 @@ start_server() {
     env -i PATH="$PATH" PORT=0 SANDPIT_BIND=127.0.0.1 RUNNER_ACCESS_TOKEN=bench-token \
         SANDPIT_DATA_DIR="$work/$name/data" MEMORY_STORE_DIR="$work/$name/memory" \
         SANDPIT_FRONT_DIR="$work/no-front" SANDPIT_POLICIES_DIR="$policies" \
-        SANDPIT_RATE_LIMIT_PER_MINUTE=0 SANDPIT_MAX_ACTIVE_JOBS_PER_IP=0 RUST_LOG=warn "$@" \
+        SANDPIT_RATE_LIMIT_PER_MINUTE=0 SANDPIT_MAX_ACTIVE_JOBS_PER_IP=0 SANDPIT_MAX_STREAMS_PER_IP=0 RUST_LOG=warn "$@" \
         "$SERVER" >"$work/$name/server.out" 2>"$work/$name/server.log" &
     server_pid=$!
     for _ in $(seq 100); do
