@@ -390,17 +390,13 @@ fn setup_and_run(
     for (res, soft, hard) in &plan.rlimits {
         setrlimit(*res, *soft, *hard).at(Step::Rlimits, "setrlimit")?;
     }
-    // 14. Parked: everything above is done before a job exists. When it arrives, the
-    //     program and its files are created fresh in the empty work dir.
-    let job = receive_job(&fds.job_r)?;
-    for (name, data) in &job.files {
-        write_new_file(&plan.work_dir.join(name), data)?;
-    }
-    // 15. The program's stdio and event fd become 0, 1, 2, 3; everything else closes
-    //     at exec.
+    // 14. The program's stdio and event fd become 0, 1, 2, 3; everything else closes
+    //     at exec. The job's pipe is read through a File made now, while `fcntl` is
+    //     still allowed.
     install_stdio(fds)?;
     crate::sys::close_range_cloexec(4).at(Step::StdioSetup, "close_range")?;
-    // 16. Capabilities: bounding (needs CAP_SETPCAP, so first), ambient, inheritable;
+    let job_pipe = std::fs::File::from(fds.job_r.try_clone().at(Step::StdioSetup, "dup(job)")?);
+    // 15. Capabilities: bounding (needs CAP_SETPCAP, so first), ambient, inheritable;
     //     then the kid's uid/gid (which empties permitted/effective); then make sure.
     caps::clear(None, CapSet::Bounding)
         .map_err(|e| StepError::check(Step::DropBoundingCaps, "caps::clear", e.to_string()))?;
@@ -433,7 +429,7 @@ fn setup_and_run(
             ));
         }
     }
-    // 17. Die with the parent. Set after the last uid/cap change (which would clear it),
+    // 16. Die with the parent. Set after the last uid/cap change (which would clear it),
     //     then check the parent did not already go (the sync pipe would be hung up).
     nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
         .at(Step::ParentDeathSignal, "prctl(PDEATHSIG)")?;
@@ -444,16 +440,23 @@ fn setup_and_run(
             "the parent went away",
         ));
     }
-    // 18. Our init's /proc entries become root-owned and unreadable to the program.
+    // 17. Our init's /proc entries become root-owned and unreadable to the program.
     nix::sys::prctl::set_dumpable(false).at(Step::NotDumpable, "prctl(DUMPABLE)")?;
-    // 19. Landlock: reads/exec only on the read-only trees, read/write (no exec) on the
+    // 18. Landlock: reads/exec only on the read-only trees, read/write (no exec) on the
     //     work dir and /tmp; no TCP; no signals or abstract sockets outside. Also sets
     //     no_new_privs.
     plan.landlock.restrict_self()?;
-    // 20. seccomp, last: from here on only allowlisted calls work.
+    // 19. seccomp, last of the layers: from here on only allowlisted calls work.
     for prog in &plan.seccomp {
         seccompiler::apply_filter(prog)
             .map_err(|e| StepError::check(Step::Seccomp, "seccomp", e.to_string()))?;
+    }
+    // 20. Parked, every layer in place: the job's data is only ever handled by this
+    //     confined process (the kid's user, Landlock, seccomp). When it arrives, the
+    //     program and its files are created fresh in the empty work dir.
+    let job = receive_job(job_pipe)?;
+    for (name, data) in &job.files {
+        write_new_file(&plan.work_dir.join(name), data)?;
     }
     // 21. Stay as init: start the interpreter, reap everything, pass on how it ended.
     be_init(plan, &job, fds, report)
@@ -466,10 +469,9 @@ struct ReceivedJob {
     collect: Option<CollectQuota>,
 }
 
-fn receive_job(fd: &OwnedFd) -> Result<ReceivedJob, StepError> {
+fn receive_job(mut r: std::fs::File) -> Result<ReceivedJob, StepError> {
     use crate::frames::{decode_named, read_frame, Kind};
     let bad = |what: &str| StepError::check(Step::WriteFiles, "read(job)", what.to_string());
-    let mut r = std::fs::File::from(fd.try_clone().at(Step::WriteFiles, "dup(job)")?);
     let mut input: Option<JobInput> = None;
     let mut files = Vec::new();
     loop {
@@ -505,6 +507,7 @@ fn receive_job(fd: &OwnedFd) -> Result<ReceivedJob, StepError> {
     })
 }
 
+/// Created by init as the kid's user, so the kid owns it.
 fn write_new_file(path: &Path, data: &[u8]) -> Result<(), StepError> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
@@ -514,8 +517,7 @@ fn write_new_file(path: &Path, data: &[u8]) -> Result<(), StepError> {
         .mode(0o644)
         .open(path)
         .at(Step::WriteFiles, "open(work file)")?;
-    f.write_all(data).at(Step::WriteFiles, "write(work file)")?;
-    std::os::unix::fs::fchown(&f, Some(KID_ID), Some(KID_ID)).at(Step::WriteFiles, "fchown")
+    f.write_all(data).at(Step::WriteFiles, "write(work file)")
 }
 
 fn install_stdio(fds: &ChildFds) -> Result<(), StepError> {

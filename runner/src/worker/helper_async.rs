@@ -16,6 +16,8 @@ pub struct AsyncHelper {
     pub to_helper: mpsc::Sender<Vec<u8>>,
     stdout: ChildStdout,
     buf: FrameBuffer,
+    /// Read buffer, kept across reads (a job's output arrives in many small reads).
+    chunk: Box<[u8]>,
 }
 
 pub fn frame(kind: Kind, payload: &[u8]) -> Vec<u8> {
@@ -57,21 +59,21 @@ impl AsyncHelper {
             to_helper: tx,
             stdout,
             buf: FrameBuffer::default(),
+            chunk: vec![0u8; 64 << 10].into_boxed_slice(),
         })
     }
 
     /// The next frame from the helper; `None` when it closed its stdout.
     pub async fn next_frame(&mut self) -> io::Result<Option<(Kind, Vec<u8>)>> {
-        let mut chunk = vec![0u8; 64 << 10];
         loop {
             if let Some(f) = self.buf.next_frame()? {
                 return Ok(Some(f));
             }
-            let n = self.stdout.read(&mut chunk).await?;
+            let n = self.stdout.read(&mut self.chunk).await?;
             if n == 0 {
                 return Ok(None);
             }
-            self.buf.push(&chunk[..n]);
+            self.buf.push(&self.chunk[..n]);
         }
     }
 

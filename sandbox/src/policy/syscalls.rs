@@ -33,10 +33,23 @@ pub fn never_allowed_reason(name: &str) -> Option<&'static str> {
 }
 
 /// Calls every policy must allow: after the filter is installed the sandbox's init
-/// still forks (`clone`), starts the interpreter (`execve`), reaps (`wait4`), stops
-/// what is left (`kill`), reports a failed start (`write`) and exits (`exit_group`).
-pub const REQUIRED_BY_SANDBOX: &[&str] =
-    &["clone", "execve", "wait4", "kill", "write", "exit_group"];
+/// still receives the job and writes its files (`read`, `openat`, `write`, `close`,
+/// memory for them), forks (`clone`), starts the interpreter (`execve`), reaps
+/// (`wait4`), stops what is left (`kill`) and exits (`exit_group`).
+pub const REQUIRED_BY_SANDBOX: &[&str] = &[
+    "read",
+    "openat",
+    "write",
+    "close",
+    "brk",
+    "mmap",
+    "munmap",
+    "clone",
+    "execve",
+    "wait4",
+    "kill",
+    "exit_group",
+];
 
 const IO_URING: &str = "io_uring runs file and network operations that seccomp never \
     sees, and is a frequent source of kernel exploits";
