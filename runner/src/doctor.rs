@@ -176,9 +176,10 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
                 false,
                 &name,
                 format!(
-                    "test program ended {} ({}) stderr={:?}",
+                    "test program ended {} ({}) stdout={:?} stderr={:?}",
                     rec.status,
                     o.failed_step.unwrap_or_default(),
+                    rec.stdout,
                     rec.stderr
                 ),
             ),

@@ -167,7 +167,8 @@ async fn cancel_over_the_websocket_stops_an_endless_loop() {
     let stack = Stack::full(opts());
     let id = stack.submit(&code(ENDLESS)).await;
     let mut w = stack.watch(&id).await;
-    w.until_stdout("looping", &stack).await;
+    // The whole line: print() writes the text and its newline in two writes.
+    w.until_stdout("looping\n", &stack).await;
     w.send(json!({"type": "cancel"})).await;
     let rest = w.until_close(&stack).await;
     let result = rest.result();
@@ -184,7 +185,8 @@ async fn cancel_endpoint_stops_an_endless_loop() {
     let stack = Stack::full(opts());
     let id = stack.submit(&code(ENDLESS)).await;
     let mut w = stack.watch(&id).await;
-    w.until_stdout("looping", &stack).await;
+    // The whole line: print() writes the text and its newline in two writes.
+    w.until_stdout("looping\n", &stack).await;
     let answer = stack
         .post_json(&format!("/api/run/{id}/cancel"), &json!({}), None)
         .await;

@@ -333,3 +333,50 @@ fn a_strict_umask_of_whoever_starts_the_runner_does_not_break_jobs() {
     job.assert_status("ok");
     assert_eq!(job.stdout(), "ok 0o700\n");
 }
+
+/// What a program can see of how it was started, one `label: value` line each.
+const START_PROBE: &str = r#"
+import os, sys
+print("argv:", sys.argv)
+print("path0:", sys.path[0])
+print("file:", __file__, __name__, __spec__)
+print("fds:", sorted(int(fd) for fd in os.listdir("/proc/self/fd")))
+print("start_var:", "SANDPIT_START_FD" in os.environ)
+print("lang:", os.environ.get("SANDPIT_LANG"))
+print("work:", sorted(os.listdir("/work")))
+"#;
+
+#[test]
+fn a_warm_interpreter_runs_the_program_exactly_as_python_main_py_would() {
+    if !sandbox_available() {
+        return;
+    }
+    // With the kid runtime, Python starts while the sandbox is parked and waits in
+    // its start-up for the job; nothing of that wait may show in the program.
+    let job = JobRun::basic(START_PROBE).lang("zh-CN").run();
+    job.assert_status("ok");
+    job.expect("argv", "['/work/main.py']");
+    job.expect("path0", "/work");
+    job.expect("file", "/work/main.py __main__ None");
+    // stdin, stdout, stderr, the drawing events' fd, and the fd listdir itself opened.
+    job.expect("fds", "[0, 1, 2, 3, 4]");
+    job.expect("start_var", "False");
+    job.expect("lang", "zh-CN");
+    job.expect("work", "['main.py']");
+}
+
+#[test]
+fn without_the_runtime_the_interpreter_starts_with_the_job() {
+    if !sandbox_available() {
+        return;
+    }
+    let policy = TestPolicy::derived("test-no-runtime", &[("enabled", "false")]);
+    let job = policy.job(START_PROBE).lang("zh-CN").run();
+    job.assert_status("ok");
+    job.expect("argv", "['/work/main.py']");
+    job.expect("path0", "/work");
+    job.expect("fds", "[0, 1, 2, 3, 4]");
+    job.expect("start_var", "False");
+    job.expect("lang", "zh-CN");
+    job.expect("work", "['main.py']");
+}

@@ -62,7 +62,9 @@ fn main() {
         policy: pol,
         seccomp: compiled,
         interpreter,
-        runtime_dir: None,
+        // With the kid runtime (as the worker runs jobs) the interpreter itself starts
+        // while the sandbox is parked; without it, when the job arrives.
+        runtime_dir: std::env::var_os("SANDPIT_RUNTIME_DIR").map(std::path::PathBuf::from),
         runtime_env: vec![],
         host: sandpit_sandbox::hostids::HostSetup::detect().expect("host ids"),
     };
@@ -119,7 +121,9 @@ fn main() {
         drop(child.stdin.take());
         child.wait().unwrap();
         next = warm(&profile);
-        std::thread::sleep(Duration::from_millis(5));
+        // Give the next sandbox the idle moment a worker's pool has between jobs
+        // (enough for a warm interpreter to reach its wait).
+        std::thread::sleep(Duration::from_millis(40));
         if i >= 5 {
             bare.push(b);
             sandboxed.push(s);

@@ -88,7 +88,15 @@ pub struct ChildPlan {
     pub argv: Vec<CString>,
     /// The clean environment; the job's own `SANDPIT_*` variables are added to it.
     pub base_env: Vec<(String, String)>,
+    /// Start the interpreter while parked (the kid runtime's `sitecustomize` then
+    /// waits for the job before Python opens the program): a job only pays for running
+    /// its code. Needs the runtime; without it the interpreter starts with the job.
+    pub warm_interpreter: bool,
 }
+
+/// The variable naming the fd on which a warm interpreter waits for its job's
+/// environment (read by the runtime's `sitecustomize`, then removed).
+pub const START_FD_ENV: &str = "SANDPIT_START_FD";
 
 /// Entry point inside the clone. Never returns to the caller's logic: it becomes init.
 pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
@@ -396,6 +404,20 @@ fn setup_and_run(
     install_stdio(fds)?;
     crate::sys::close_range_cloexec(4).at(Step::StdioSetup, "close_range")?;
     let job_pipe = std::fs::File::from(fds.job_r.try_clone().at(Step::StdioSetup, "dup(job)")?);
+    // A warm interpreter's start pipe: the read end survives exec (the interpreter
+    // reads the job's environment from it), the write end stays with init.
+    let start_pipe = if plan.warm_interpreter {
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .at(Step::StdioSetup, "pipe2(start)")?;
+        nix::fcntl::fcntl(
+            &r,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )
+        .at(Step::StdioSetup, "fcntl(start, F_SETFD)")?;
+        Some((r, w))
+    } else {
+        None
+    };
     // 15. Capabilities: bounding (needs CAP_SETPCAP, so first), ambient, inheritable;
     //     then the kid's uid/gid (which empties permitted/effective); then make sure.
     caps::clear(None, CapSet::Bounding)
@@ -453,13 +475,36 @@ fn setup_and_run(
     }
     // 20. Parked, every layer in place: the job's data is only ever handled by this
     //     confined process (the kid's user, Landlock, seccomp). When it arrives, the
-    //     program and its files are created fresh in the empty work dir.
-    let job = receive_job(job_pipe)?;
-    for (name, data) in &job.files {
-        write_new_file(&plan.work_dir.join(name), data)?;
-    }
-    // 21. Stay as init: start the interpreter, reap everything, pass on how it ended.
-    be_init(plan, &job, fds, report)
+    //     program and its files are created fresh in the empty work dir. A warm
+    //     interpreter is already running by then, waiting in its start-up for the job's
+    //     environment; otherwise it starts now.
+    let (interpreter, job) = match start_pipe {
+        Some((start_r, start_w)) => {
+            let mut env = plan.base_env.clone();
+            env.push((START_FD_ENV.to_string(), start_r.as_raw_fd().to_string()));
+            let interpreter = spawn_interpreter(plan, &env, report)?;
+            // init keeps `start_r` open: the pipe always has a reader, so handing
+            // over the environment never raises SIGPIPE, whatever the interpreter did.
+            let job = receive_job(job_pipe)?;
+            for (name, data) in &job.files {
+                write_new_file(&plan.work_dir.join(name), data)?;
+            }
+            release_interpreter(start_w, &job.env)?;
+            drop(start_r);
+            (interpreter, job)
+        }
+        None => {
+            let job = receive_job(job_pipe)?;
+            for (name, data) in &job.files {
+                write_new_file(&plan.work_dir.join(name), data)?;
+            }
+            let env: Vec<_> = plan.base_env.iter().chain(&job.env).cloned().collect();
+            (spawn_interpreter(plan, &env, report)?, job)
+        }
+    };
+    report.send(Report::Started);
+    // 21. Stay as init: reap everything, pass on how the program ended.
+    be_init(plan, interpreter, &job, fds, report)
 }
 
 /// The job as the child receives it.
@@ -566,25 +611,21 @@ fn parent_gone(sync_r: &OwnedFd) -> bool {
     }
 }
 
-/// PID 1 of the job: fork the interpreter, reap every process, and when the
-/// interpreter ends kill whatever it left behind (daemons, double forks), optionally
-/// collect the work dir's files, report, exit.
-fn be_init(
+/// Fork the interpreter with this environment (exec'd at once; a failed exec is
+/// reported as such).
+fn spawn_interpreter(
     plan: &ChildPlan,
-    job: &ReceivedJob,
-    fds: &ChildFds,
+    env: &[(String, String)],
     report: &ReportWriter,
-) -> Result<Infallible, StepError> {
-    let envp = plan
-        .base_env
+) -> Result<Pid, StepError> {
+    let envp = env
         .iter()
-        .chain(&job.env)
         .map(|(k, v)| CString::new(format!("{k}={v}")))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| StepError::check(Step::ExecInterpreter, "env", "NUL byte"))?;
     // SAFETY: this process is single-threaded (the helper never starts threads), so the
     // child may do anything before exec.
-    let child = match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
+    match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
         ForkResult::Child => {
             let err = nix::unistd::execve(&plan.exec_path, &plan.argv, &envp).unwrap_err();
             report.send(Report::SetupFailed {
@@ -594,9 +635,44 @@ fn be_init(
             // SAFETY: _exit is always safe; it skips atexit handlers of the copied image.
             unsafe { libc::_exit(127) }
         }
-        ForkResult::Parent { child } => child,
-    };
-    report.send(Report::Started);
+        ForkResult::Parent { child } => Ok(child),
+    }
+}
+
+/// Hand a warm interpreter its job's environment and close the pipe: the end of the
+/// message is its signal to go on. The message is a NUL, then `NAME=value` entries
+/// each ended by a NUL: never empty, so it can't be mistaken for "no job" (a pipe
+/// closed with nothing in it), even when the job adds no variables.
+fn release_interpreter(start_w: OwnedFd, env: &[(String, String)]) -> Result<(), StepError> {
+    use std::io::Write;
+    let mut message = vec![0u8];
+    for (k, v) in env {
+        message.extend_from_slice(format!("{k}={v}").as_bytes());
+        message.push(0);
+    }
+    // Far below a pipe's buffer, so the write completes even if nobody reads it.
+    if message.len() > 4096 {
+        return Err(StepError::check(
+            Step::ExecInterpreter,
+            "write(start)",
+            "job environment too large",
+        ));
+    }
+    std::fs::File::from(start_w)
+        .write_all(&message)
+        .at(Step::ExecInterpreter, "write(start)")
+}
+
+/// PID 1 of the job: reap every process, and when the interpreter ends kill whatever
+/// it left behind (daemons, double forks), optionally collect the work dir's files,
+/// report, exit.
+fn be_init(
+    plan: &ChildPlan,
+    child: Pid,
+    job: &ReceivedJob,
+    fds: &ChildFds,
+    report: &ReportWriter,
+) -> Result<Infallible, StepError> {
     // Init keeps no copy of the program's stdio: once the program and its descendants
     // are gone, the parent sees EOF.
     for fd in 0..4 {

@@ -263,6 +263,7 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         exec_path: exec_c,
         argv,
         base_env: env,
+        warm_interpreter: profile.runtime_dir.is_some(),
     };
 
     // 6. Pipes, all close-on-exec.

@@ -102,6 +102,7 @@ pub struct JobRun {
     code: String,
     stdin: Option<Vec<u8>>,
     env: Vec<(String, String)>,
+    lang: Option<String>,
 }
 
 impl JobRun {
@@ -117,7 +118,14 @@ impl JobRun {
             code: code.to_string(),
             stdin: None,
             env: Vec::new(),
+            lang: None,
         }
+    }
+
+    /// Run with `--lang` (the job's language, as a server job would carry it).
+    pub fn lang(mut self, lang: &str) -> JobRun {
+        self.lang = Some(lang.to_string());
+        self
     }
 
     /// Feed these bytes to `input()` through `--stdin FILE`.
@@ -145,6 +153,9 @@ impl JobRun {
             .arg(&self.profile)
             .arg("--policies")
             .arg(&self.policies);
+        if let Some(lang) = &self.lang {
+            cmd.arg("--lang").arg(lang);
+        }
         if let Some(data) = &self.stdin {
             let f = dir.path().join("stdin.txt");
             std::fs::write(&f, data).expect("writing stdin");
