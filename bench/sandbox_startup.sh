@@ -3,7 +3,9 @@
 #
 # 1. Warm path (what the worker does): a job handed to a pre-built, parked sandbox,
 #    timed until its outcome, alternating with a bare spawn of the same interpreter on
-#    the same program file (site enabled on both sides, as jobs run).
+#    the same program file (site enabled on both sides, as jobs run). Once without the
+#    kid runtime (Python starts when the job arrives) and once with it (Python starts
+#    while the sandbox is parked and waits for the job in sitecustomize).
 # 2. Cold path (what `sandpit-runner exec` does: a new process that builds a sandbox
 #    from scratch), next to bare python3 and bubblewrap with a comparable locked-down
 #    set-up, with hyperfine.
@@ -22,9 +24,13 @@ cargo build --release -q -p sandpit-sandbox --example warm_latency
 RUNNER=target/release/sandpit-runner
 WARM=target/release/examples/warm_latency
 
-echo "== Warm sandbox (worker path) vs bare $PY, $RUNS runs each, interleaved =="
+echo "== Warm sandbox vs bare $PY, $RUNS runs each, interleaved =="
+echo "-- without the kid runtime: the interpreter starts when the job arrives"
 "$WARM" policies python-basic "$RUNS" -- pass
 "$WARM" policies python-basic "$RUNS" -- "print('hi')"
+echo "-- with the kid runtime (what the worker runs): the interpreter is already up"
+SANDPIT_RUNTIME_DIR="$PWD/runtime/python" "$WARM" policies python-basic "$RUNS" -- pass
+SANDPIT_RUNTIME_DIR="$PWD/runtime/python" "$WARM" policies python-basic "$RUNS" -- "print('hi')"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
