@@ -28,6 +28,10 @@ pub struct ResultRecord {
     /// Kid-level explanation of an uncaught error (see docs/friendly-errors.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Value>,
+    /// The output outgrew the builder's keep limit: `stdout`, `stderr` and
+    /// `visualizations` are empty here and only the live events carry them.
+    #[serde(skip)]
+    pub output_only_streamed: bool,
 }
 
 /// What a live watcher is told as the job runs.
@@ -48,6 +52,11 @@ pub struct RecordBuilder {
     visualizations: Vec<Value>,
     explanation: Option<Value>,
     pub output_files: Vec<(String, Vec<u8>)>,
+    /// Most output bytes to keep for the record (`None`: all of it).
+    keep_limit: Option<usize>,
+    kept: usize,
+    /// Over `keep_limit`: nothing more is kept (what was is dropped).
+    spilled: bool,
 }
 
 /// Accept only the event shapes the runtime writes; anything else from the event fd
@@ -76,7 +85,37 @@ impl RecordBuilder {
             visualizations: Vec::new(),
             explanation: None,
             output_files: Vec::new(),
+            keep_limit: None,
+            kept: 0,
+            spilled: false,
         }
+    }
+
+    /// A builder that keeps at most `limit` bytes of output for the record: a worker's
+    /// output reaches the server as live events anyway, so a large result is sent
+    /// without it (`outputInStream`) and the runner never holds the whole flood.
+    pub fn keeping_at_most(profile: &str, limit: usize) -> Self {
+        RecordBuilder {
+            keep_limit: Some(limit),
+            ..RecordBuilder::new(profile)
+        }
+    }
+
+    /// Count `bytes` more of output; false once over the keep limit (the kept output
+    /// is dropped then, and nothing more is kept).
+    fn keep(&mut self, bytes: usize) -> bool {
+        if self.spilled {
+            return false;
+        }
+        self.kept += bytes;
+        if self.keep_limit.is_some_and(|limit| self.kept > limit) {
+            self.spilled = true;
+            self.stdout = String::new();
+            self.stderr = String::new();
+            self.visualizations = Vec::new();
+            return false;
+        }
+        true
     }
 
     /// Take one output frame; returns what a live watcher should see, if anything.
@@ -84,19 +123,23 @@ impl RecordBuilder {
         match kind {
             Kind::Stdout => {
                 let s = self.out_dec.push(payload);
-                self.stdout.push_str(&s);
+                if self.keep(s.len()) {
+                    self.stdout.push_str(&s);
+                }
                 (!s.is_empty()).then_some(LiveEvent::Stdout(s))
             }
             Kind::Stderr => {
                 let s = self.err_dec.push(payload);
-                self.stderr.push_str(&s);
+                if self.keep(s.len()) {
+                    self.stderr.push_str(&s);
+                }
                 (!s.is_empty()).then_some(LiveEvent::Stderr(s))
             }
             Kind::Event => {
                 let v = parse_event(payload)?;
                 if v["type"] == "explanation" {
                     self.explanation = Some(v.clone());
-                } else {
+                } else if self.keep(payload.len()) {
                     self.visualizations.push(v.clone());
                 }
                 Some(LiveEvent::Event(v))
@@ -115,12 +158,16 @@ impl RecordBuilder {
         let mut tail = Vec::new();
         let o = self.out_dec.finish();
         if !o.is_empty() {
-            self.stdout.push_str(&o);
+            if self.keep(o.len()) {
+                self.stdout.push_str(&o);
+            }
             tail.push(LiveEvent::Stdout(o));
         }
         let e = self.err_dec.finish();
         if !e.is_empty() {
-            self.stderr.push_str(&e);
+            if self.keep(e.len()) {
+                self.stderr.push_str(&e);
+            }
             tail.push(LiveEvent::Stderr(e));
         }
         let record = ResultRecord {
@@ -140,6 +187,7 @@ impl RecordBuilder {
             } else {
                 self.explanation
             },
+            output_only_streamed: self.spilled,
         };
         (record, tail)
     }
@@ -162,5 +210,41 @@ mod tests {
             "kind required"
         );
         assert!(parse_event(b"not json").is_none());
+    }
+
+    fn outcome() -> Outcome {
+        serde_json::from_value(serde_json::json!({
+            "status": "ok", "exit_code": 0, "signal": null, "truncated": false,
+            "wall_ms": 1, "cpu_ms": 1, "memory_peak_bytes": 1
+        }))
+        .expect("an outcome")
+    }
+
+    #[test]
+    fn a_keep_limit_drops_the_output_but_every_live_event_still_flows() {
+        let mut b = RecordBuilder::keeping_at_most("p", 10);
+        let mut live = String::new();
+        for chunk in ["hello ", "world ", "and more"] {
+            if let Some(LiveEvent::Stdout(s)) = b.on_frame(Kind::Stdout, chunk.as_bytes()) {
+                live.push_str(&s);
+            }
+        }
+        assert_eq!(live, "hello world and more");
+        let (record, _) = b.finish(&outcome());
+        assert!(record.output_only_streamed);
+        assert_eq!(record.stdout, "");
+    }
+
+    #[test]
+    fn under_the_keep_limit_the_record_holds_everything() {
+        let mut b = RecordBuilder::keeping_at_most("p", 100);
+        b.on_frame(Kind::Stdout, b"hi\n");
+        b.on_frame(Kind::Stderr, b"oops\n");
+        let (record, _) = b.finish(&outcome());
+        assert!(!record.output_only_streamed);
+        assert_eq!(
+            (record.stdout.as_str(), record.stderr.as_str()),
+            ("hi\n", "oops\n")
+        );
     }
 }

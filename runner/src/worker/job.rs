@@ -105,7 +105,10 @@ pub async fn run(ctx: Arc<JobCtx>, claim: Claimed) {
         }
     };
     let (mut record, files, batcher) = result;
-    if record.to_string().len() > INLINE_RECORD_BYTES {
+    // The builder kept at most INLINE_RECORD_BYTES of output, so this record is small
+    // enough to measure; escaping can still push it over.
+    let streamed = record.get("outputInStream") == Some(&Value::Bool(true));
+    if streamed || record.to_string().len() > INLINE_RECORD_BYTES {
         // Everything in these fields was streamed already; the server rebuilds them
         // from its log rather than receive the whole output a second time.
         record["stdout"] = Value::from("");
@@ -189,7 +192,7 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
     ));
     let canceller = tokio::spawn(forward_cancel(cancel_rx, helper.to_helper.clone()));
 
-    let mut builder = RecordBuilder::new(&claim.profile);
+    let mut builder = RecordBuilder::keeping_at_most(&claim.profile, INLINE_RECORD_BYTES);
     let mut outcome: Option<Outcome> = None;
     while let Some((kind, payload)) = helper.next_frame().await? {
         if kind == Kind::Outcome {
@@ -226,7 +229,11 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
             batcher.push(e).await;
         }
     }
-    Ok((serde_json::to_value(&record)?, output_files, batcher))
+    let mut value = serde_json::to_value(&record)?;
+    if record.output_only_streamed {
+        value["outputInStream"] = Value::Bool(true);
+    }
+    Ok((value, output_files, batcher))
 }
 
 /// Long-poll the server for stdin and cancel, and pass them to the sandbox.
