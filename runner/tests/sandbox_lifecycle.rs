@@ -380,3 +380,35 @@ fn without_the_runtime_the_interpreter_starts_with_the_job() {
     job.expect("lang", "zh-CN");
     job.expect("work", "['main.py']");
 }
+
+#[test]
+fn preloaded_modules_are_ready_and_a_failed_preload_leaves_no_trace() {
+    if !sandbox_available() {
+        return;
+    }
+    // A python-basic copy whose warm interpreter preloads `json` and a module that
+    // does not exist.
+    let policy = TestPolicy::derived(
+        "test-preload",
+        &[("preload", r#"["json", "no_such_module_for_sandpit"]"#)],
+    );
+    let code = r#"
+import os, sys
+print("json:", "json" in sys.modules)
+print("missing:", "no_such_module_for_sandpit" in sys.modules)
+print("var:", "SANDPIT_PRELOAD" in os.environ)
+try:
+    import no_such_module_for_sandpit
+except ModuleNotFoundError as e:
+    print("import:", e)
+import json
+print("works:", json.dumps([1]))
+"#;
+    let job = policy.job(code).run();
+    job.assert_status("ok");
+    job.expect("json", "True");
+    job.expect("missing", "False");
+    job.expect("var", "False");
+    job.expect("import", "No module named 'no_such_module_for_sandpit'");
+    job.expect("works", "[1]");
+}

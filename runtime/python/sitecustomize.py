@@ -23,9 +23,11 @@ def _sandpit_wait_for_job():
     the program sees exactly what `python3 /work/main.py` would give it.
     """
     fd = os.environ.pop("SANDPIT_START_FD", None)
+    preload = os.environ.pop("SANDPIT_PRELOAD", "")
     if fd is None:
         return
     fd = int(fd)
+    _sandpit_preload(preload)
     chunks = []
     while True:
         chunk = os.read(fd, 4096)
@@ -40,6 +42,22 @@ def _sandpit_wait_for_job():
         name, sep, value = entry.decode("utf-8").partition("=")
         if sep:  # skips the leading NUL's empty entry
             os.environ[name] = value
+
+
+def _sandpit_preload(names):
+    """Import the policy's `[runtime] preload` modules while no job is waiting.
+
+    A module that fails to import is forgotten again (with anything it half
+    loaded), so the program's own `import` of it fails or succeeds exactly as it
+    would have; nothing is printed either way.
+    """
+    for name in filter(None, names.split(",")):
+        before = set(sys.modules)
+        try:
+            __import__(name)
+        except BaseException:
+            for loaded in set(sys.modules) - before:
+                del sys.modules[loaded]
 
 
 def _sandpit_excepthook(etype, value, tb):
@@ -88,4 +106,4 @@ sys.excepthook = _sandpit_excepthook
 _sandpit_link_matplotlib_cache()
 del _sandpit_link_matplotlib_cache
 _sandpit_wait_for_job()
-del _sandpit_wait_for_job
+del _sandpit_wait_for_job, _sandpit_preload

@@ -220,6 +220,9 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
     if profile.runtime_dir.is_some() {
         env.push(("PYTHONPATH".into(), RUNTIME_MOUNT.into()));
         env.push(("SANDPIT_EVENT_FD".into(), EVENT_FD.to_string()));
+        if !policy.runtime.preload.is_empty() {
+            env.push(("SANDPIT_PRELOAD".into(), policy.runtime.preload.join(",")));
+        }
     }
     env.extend(profile.runtime_env.iter().cloned());
     let program = work_dir.join(PROGRAM_NAME);

@@ -42,8 +42,15 @@ pub fn explain(p: &Policy) -> String {
     if p.runtime.enabled {
         t.item(
             "Sandpit's kid runtime at /sandpit/runtime (turtle, plots, friendly errors); it runs \
-             with the program's own rights and writes drawing events to fd 3",
+             with the program's own rights and writes drawing events to fd 3. Python starts \
+             in the confined sandbox before the job arrives and waits for it there",
         );
+        if !p.runtime.preload.is_empty() {
+            t.item(&format!(
+                "imported while waiting, before the program exists: {}",
+                p.runtime.preload.join(", ")
+            ));
+        }
     }
     t.para(
         "Nothing else of the host exists inside: no /home, /root or /var, and /etc holds \

@@ -33,6 +33,10 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuntimePolicy {
     pub enabled: bool,
+    /// Modules a warm sandbox's interpreter imports before its job arrives (dotted
+    /// names, e.g. `matplotlib.pyplot`), so jobs don't each pay for importing them.
+    #[serde(default)]
+    pub preload: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@
 //! [seccomp]        default_action, allow (table), deny (table, optional)
 //! [seccomp.allow]  GROUP = ["syscall", ...], any number of groups
 //! [seccomp.deny]   syscall = "action", any number
-//! [runtime]        enabled
+//! [runtime]        enabled, preload (array of module names)
 //! [layers]         landlock, cgroups
 //! ```
 
@@ -61,6 +61,7 @@ pub(super) struct RawPolicy {
     pub allow: Vec<(At<String>, Vec<At<String>>)>,
     pub deny: Vec<(At<String>, At<String>)>,
     pub runtime_enabled: Option<At<bool>>,
+    pub runtime_preload: Vec<At<String>>,
     pub landlock: Option<At<String>>,
     pub cgroups: Option<At<String>>,
 }
@@ -145,8 +146,9 @@ pub(super) fn parse(text: &str, lines: &LineIndex, problems: &mut Problems) -> O
         }
     }
     if let Some(s) = r.section(&top, "runtime", true) {
-        r.unknown_keys(&s, &["enabled"]);
+        r.unknown_keys(&s, &["enabled", "preload"]);
         raw.runtime_enabled = r.boolean(&s, "enabled");
+        raw.runtime_preload = r.string_array(&s, "preload").unwrap_or_default();
     }
     if let Some(s) = r.section(&top, "layers", true) {
         r.unknown_keys(&s, &["landlock", "cgroups"]);

@@ -438,3 +438,44 @@ fn missing_sections_and_calls_the_sandbox_needs_are_reported() {
         "{d}"
     );
 }
+
+#[test]
+fn preload_lists_module_names_and_needs_the_runtime() {
+    let (diags, text, _) = errors_after("preload = []", "preload = [\"numpy\", \"os; rm\"]");
+    let d = only_one(&diags);
+    assert_eq!(d.line, line_of(&text, "preload = "));
+    assert!(
+        d.message.contains("preload `os; rm` is not a module name"),
+        "{}",
+        d.message
+    );
+
+    let (diags, text, _) = errors_after(
+        "enabled = true\n# Modules to import in each warm sandbox before its job arrives (see python-data):\n# none here, the standard library starts fast enough.\npreload = []",
+        "enabled = false\npreload = [\"json\"]",
+    );
+    let d = only_one(&diags);
+    assert_eq!(d.line, line_of(&text, "preload = "));
+    assert!(
+        d.message.contains("`preload` needs the runtime"),
+        "{}",
+        d.message
+    );
+    let many: Vec<String> = (0..17).map(|i| format!("\"m{i}\"")).collect();
+    let (diags, _, _) = errors_after("preload = []", &format!("preload = [{}]", many.join(", ")));
+    assert!(
+        only_one(&diags).message.contains("at most 16 modules"),
+        "{diags:#?}"
+    );
+
+    let (_dir, path, _) = edited(
+        "preload = []",
+        "preload = [\"json\", \"xml.etree.ElementTree\", \"_private\"]",
+        "python-basic.toml",
+    );
+    let policy = load_file(&path).expect("valid preload");
+    assert_eq!(
+        policy.runtime.preload,
+        ["json", "xml.etree.ElementTree", "_private"]
+    );
+}

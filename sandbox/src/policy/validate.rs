@@ -137,9 +137,7 @@ pub(super) fn validate(mut raw: RawPolicy, stem: &str, problems: &mut Problems) 
         ),
         env: environment(std::mem::take(&mut raw.environment), problems),
         seccomp,
-        runtime: RuntimePolicy {
-            enabled: raw.runtime_enabled.is_some_and(|b| b.value),
-        },
+        runtime: runtime(raw.runtime_enabled.as_ref(), &raw.runtime_preload, problems),
         layers: Layers {
             landlock: requirement(raw.landlock.as_ref(), "landlock", problems),
             cgroups: requirement(raw.cgroups.as_ref(), "cgroups", problems),
@@ -180,6 +178,60 @@ fn profile_name(name: Option<At<String>>, stem: &str, problems: &mut Problems) -
         );
     }
     name.value
+}
+
+/// Most modules a policy may preload (each costs every warm sandbox memory and time).
+const MAX_PRELOAD: usize = 16;
+
+fn runtime(
+    enabled: Option<&At<bool>>,
+    preload: &[At<String>],
+    problems: &mut Problems,
+) -> RuntimePolicy {
+    let enabled = enabled.is_some_and(|b| b.value);
+    if preload.len() > MAX_PRELOAD {
+        problems.at(
+            preload[MAX_PRELOAD].line,
+            format!("`preload` lists at most {MAX_PRELOAD} modules"),
+        );
+    }
+    for module in preload {
+        if !is_module_name(&module.value) {
+            problems.at(
+                module.line,
+                format!(
+                    "preload `{}` is not a module name (dotted Python identifiers, \
+                     like `matplotlib.pyplot`)",
+                    module.value
+                ),
+            );
+        }
+    }
+    if !enabled {
+        if let Some(first) = preload.first() {
+            problems.at(
+                first.line,
+                "`preload` needs the runtime (`enabled = true`): it is the runtime that \
+                 imports them",
+            );
+        }
+    }
+    RuntimePolicy {
+        enabled,
+        preload: preload.iter().map(|m| m.value.clone()).collect(),
+    }
+}
+
+/// Dotted ASCII identifiers, at most 100 characters.
+fn is_module_name(name: &str) -> bool {
+    name.len() <= 100
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 fn description(text: Option<At<String>>, problems: &mut Problems) -> String {
