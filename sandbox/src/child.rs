@@ -157,7 +157,6 @@ impl ChildFds {
     }
 }
 
-/// Close every fd not in `keep` (the gaps between them, with close_range).
 /// The generated /etc: root, the kid (home = the work dir) and nobody, and their
 /// groups. No shell: there is none in the sandbox.
 fn etc_files(work_dir: &Path) -> [(&'static str, String); 2] {
@@ -178,6 +177,7 @@ fn etc_files(work_dir: &Path) -> [(&'static str, String); 2] {
     ]
 }
 
+/// Close every fd not in `keep` (the gaps between them, with close_range).
 fn close_all_but(keep: &[RawFd]) -> std::io::Result<()> {
     let mut keep: Vec<u32> = keep.iter().map(|&f| f as u32).collect();
     keep.sort_unstable();
@@ -485,19 +485,13 @@ fn setup_and_run(
             let interpreter = spawn_interpreter(plan, &env, report)?;
             // init keeps `start_r` open: the pipe always has a reader, so handing
             // over the environment never raises SIGPIPE, whatever the interpreter did.
-            let job = receive_job(job_pipe)?;
-            for (name, data) in &job.files {
-                write_new_file(&plan.work_dir.join(name), data)?;
-            }
+            let job = receive_job(job_pipe, &plan.work_dir)?;
             release_interpreter(start_w, &job.env)?;
             drop(start_r);
             (interpreter, job)
         }
         None => {
-            let job = receive_job(job_pipe)?;
-            for (name, data) in &job.files {
-                write_new_file(&plan.work_dir.join(name), data)?;
-            }
+            let job = receive_job(job_pipe, &plan.work_dir)?;
             let env: Vec<_> = plan.base_env.iter().chain(&job.env).cloned().collect();
             (spawn_interpreter(plan, &env, report)?, job)
         }
@@ -509,12 +503,13 @@ fn setup_and_run(
 
 /// The job as the child receives it.
 struct ReceivedJob {
-    files: Vec<(String, Vec<u8>)>,
     env: Vec<(String, String)>,
     collect: Option<CollectQuota>,
 }
 
-fn receive_job(mut r: std::fs::File) -> Result<ReceivedJob, StepError> {
+/// Read the job from its pipe and create the program and its files in the (empty)
+/// work dir.
+fn receive_job(mut r: std::fs::File, work_dir: &Path) -> Result<ReceivedJob, StepError> {
     use crate::frames::{decode_named, read_frame, Kind};
     let bad = |what: &str| StepError::check(Step::WriteFiles, "read(job)", what.to_string());
     let mut input: Option<JobInput> = None;
@@ -544,9 +539,11 @@ fn receive_job(mut r: std::fs::File) -> Result<ReceivedJob, StepError> {
     }
     let input = input.ok_or_else(|| bad("no job"))?;
     input.validate().map_err(|e| bad(&e))?;
-    files.insert(0, (PROGRAM_NAME.to_string(), input.code.into_bytes()));
+    write_new_file(&work_dir.join(PROGRAM_NAME), input.code.as_bytes())?;
+    for (name, data) in &files {
+        write_new_file(&work_dir.join(name), data)?;
+    }
     Ok(ReceivedJob {
-        files,
         env: input.env,
         collect: input.collect,
     })

@@ -130,6 +130,18 @@ impl TestServer {
             .unwrap()
     }
 
+    /// The `/metrics` page as text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn watch(&self, job_id: &str) -> Watcher {
         let url = format!(
             "{}/api/run/{job_id}/stream",

@@ -124,15 +124,7 @@ async fn metrics_count_connected_runners_and_run_times() {
     runner
         .finish(&claim, json!({ "result": record("ok", "") }))
         .await;
-    let text = t
-        .http
-        .get(t.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = t.metrics().await;
     assert!(text.contains("sandpit_runners_connected 1\n"), "{text}");
     assert!(text.contains("sandpit_jobs{status=\"ok\"} 1\n"), "{text}");
     assert!(text.contains("sandpit_job_run_seconds_count 1\n"), "{text}");

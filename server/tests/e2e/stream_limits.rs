@@ -103,15 +103,7 @@ async fn open_once_a_slot_is_free(t: &TestServer, job: &str, client: Option<&str
 }
 
 async fn open_streams_metric(t: &TestServer) -> u64 {
-    let text = t
-        .http
-        .get(t.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = t.metrics().await;
     text.lines()
         .find_map(|l| l.strip_prefix("sandpit_websocket_clients "))
         .expect("the open streams gauge")
