@@ -9,6 +9,7 @@ mod hostprep;
 mod policy_cmd;
 mod profiles;
 mod record;
+mod time_zone;
 mod utf8;
 mod worker;
 

@@ -82,6 +82,7 @@ pub fn prepare(p: Policy) -> Result<PreparedProfile> {
         interpreter,
         runtime_dir,
         runtime_env: Vec::new(),
+        local_time_zone: crate::time_zone::host_zone(),
         host,
     })
 }

@@ -208,9 +208,10 @@ probe("write_passwd", open, "/etc/passwd", "a")
 probe("create_in_etc", open, "/etc/new", "w")
 "#,
     );
-    let job = JobRun::basic(&code).run();
+    // A known zone (TZ), so /etc also holds its localtime link on any host.
+    let job = JobRun::basic(&code).env("TZ", "Etc/UTC").run();
     job.assert_status("ok");
-    job.expect("etc", "['group', 'passwd']");
+    job.expect("etc", "['group', 'localtime', 'passwd']");
     job.expect("user", "kid kid kid");
     job.expect("me", "kid 1000 /work kid");
     job.expect("names", "['kid', 'nobody', 'root']");
@@ -274,6 +275,52 @@ print("shanghai:", datetime.datetime(2024, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/
     job.assert_status("ok");
     job.expect("london", "1:00:00");
     job.expect("shanghai", "8:00:00");
+}
+
+#[test]
+fn programs_keep_the_runner_hosts_local_time() {
+    if !sandbox_available() {
+        return;
+    }
+    // The runner's zone (its TZ, else /etc/localtime) becomes the sandbox's own
+    // /etc/localtime: a kid's "good morning" program sees the school's clock, and no
+    // TZ variable appears in the program's environment.
+    let code = r#"
+import datetime, os, time
+print("winter:", time.strftime("%z", time.localtime(1704110400)))
+print("summer:", time.strftime("%z", time.localtime(1719835200)))
+print("name:", datetime.datetime(2024, 1, 1, 12).astimezone().tzname())
+try:
+    print("link:", os.readlink("/etc/localtime"))
+except OSError as e:
+    print("link:", type(e).__name__)
+print("tz_env:", "TZ" in os.environ)
+"#;
+    let shanghai = JobRun::basic(code).env("TZ", "Asia/Shanghai").run();
+    shanghai.assert_status("ok");
+    shanghai.expect("winter", "+0800");
+    shanghai.expect("summer", "+0800");
+    shanghai.expect("name", "CST");
+    shanghai.expect("link", "/usr/share/zoneinfo/Asia/Shanghai");
+    shanghai.expect("tz_env", "False");
+
+    let london = JobRun::basic(code).env("TZ", ":Europe/London").run();
+    london.assert_status("ok");
+    london.expect("winter", "+0000");
+    london.expect("summer", "+0100");
+    london.expect("name", "GMT");
+
+    // A TZ that is not a zone name is ignored: the host's /etc/localtime decides, as
+    // with no TZ at all; never a path of the runner's choosing.
+    let host = JobRun::basic(code).env("TZ", "").run();
+    host.assert_status("ok");
+    for bad in ["../../../etc/passwd", "/etc/passwd", "<+08>-8"] {
+        let job = JobRun::basic(code).env("TZ", bad).run();
+        job.assert_status("ok");
+        for label in ["winter", "summer", "link"] {
+            assert_eq!(job.line(label), host.line(label), "TZ={bad:?}: {label}");
+        }
+    }
 }
 
 #[test]

@@ -66,6 +66,7 @@ fn main() {
         // while the sandbox is parked; without it, when the job arrives.
         runtime_dir: std::env::var_os("SANDPIT_RUNTIME_DIR").map(std::path::PathBuf::from),
         runtime_env: vec![],
+        local_time_zone: None,
         host: sandpit_sandbox::hostids::HostSetup::detect().expect("host ids"),
     };
     let exec = profile.interpreter.exec_path.clone();

@@ -79,6 +79,8 @@ pub struct ChildPlan {
     /// Directories to hide under an empty read-only tmpfs.
     pub masks: Vec<PathBuf>,
     pub work_dir: PathBuf,
+    /// Where /etc/localtime links (a zone file inside a read-only tree); `None`: UTC.
+    pub local_time: Option<PathBuf>,
     pub work_dir_bytes: u64,
     pub tmp_bytes: u64,
     pub rlimits: Vec<(Resource, u64, u64)>,
@@ -316,6 +318,9 @@ fn setup_and_run(
     mkdir_p(&etc, Step::Etc)?;
     for (name, text) in etc_files(&plan.work_dir) {
         std::fs::write(etc.join(name), text).at(Step::Etc, "write(/etc file)")?;
+    }
+    if let Some(zone_file) = &plan.local_time {
+        symlink(zone_file, etc.join("localtime")).at(Step::Etc, "symlink(/etc/localtime)")?;
     }
     // 9. A minimal /dev: null, zero, full, urandom (bound from the host).
     let dev = root.join("dev");

@@ -8,7 +8,7 @@ use crate::frames::{encode_named, write_frame, Kind};
 use crate::hostids::{HostSetup, IdMapping, NEWGIDMAP, NEWUIDMAP};
 use crate::landlock_rules::{LandlockPlan, PathAccess};
 use crate::policy::Requirement;
-use crate::spec::{JobInput, PreparedProfile, EVENT_FD, PROGRAM_NAME, RUNTIME_MOUNT};
+use crate::spec::{JobInput, PreparedProfile, EVENT_FD, PROGRAM_NAME, RUNTIME_MOUNT, ZONEINFO};
 use crate::uidslot::UidSlot;
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
@@ -212,6 +212,16 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         rules,
     };
 
+    // 4b. The host's local time for the program, when the zone's file is in a tree
+    //     the sandbox binds (it is then the same file inside).
+    let local_time = profile.local_time_zone.as_ref().and_then(|zone| {
+        let file = Path::new(ZONEINFO).join(zone);
+        let visible = trees
+            .iter()
+            .any(|t| t.is_dir && file.starts_with(&t.target) && file.starts_with(&t.source));
+        (visible && file.is_file()).then_some(file)
+    });
+
     // 5. The program's command line and clean environment (the job adds its own
     //    `SANDPIT_*` variables when it arrives).
     let exec_path = &profile.interpreter.exec_path;
@@ -258,6 +268,7 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         symlinks,
         masks: profile.interpreter.masks.clone(),
         work_dir,
+        local_time,
         work_dir_bytes: limits.work_dir_bytes,
         tmp_bytes: limits.tmp_bytes,
         rlimits,

@@ -18,12 +18,18 @@ pub struct PreparedProfile {
     pub runtime_dir: Option<PathBuf>,
     /// Extra environment for this profile computed by the runner (e.g. MPLCONFIGDIR).
     pub runtime_env: Vec<(String, String)>,
+    /// The runner host's time zone name (`Asia/Shanghai`): the sandbox's /etc/localtime
+    /// links to its file when the policy binds the zone data. `None`: UTC.
+    #[serde(default)]
+    pub local_time_zone: Option<String>,
     /// Host uids and state directory on this runner's host.
     pub host: crate::hostids::HostSetup,
 }
 
 /// Where the runtime support package appears inside the sandbox.
 pub const RUNTIME_MOUNT: &str = "/sandpit/runtime";
+/// Where time zone data lives, on the host and (bound read-only) inside the sandbox.
+pub const ZONEINFO: &str = "/usr/share/zoneinfo";
 /// The kid's program file name inside the work dir.
 pub const PROGRAM_NAME: &str = "main.py";
 /// The fd on which the runtime writes events (one JSON object per line).
