@@ -143,7 +143,7 @@ pub fn run(args: ExecArgs) -> Result<i32> {
 }
 
 /// Forward this process's stdin to the program, as the terminal delivers it.
-fn spawn_stdin_pump(control: Arc<Mutex<std::process::ChildStdin>>) {
+fn spawn_stdin_pump(control: Arc<Mutex<std::fs::File>>) {
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 16 << 10];
         let mut input = std::io::stdin().lock();

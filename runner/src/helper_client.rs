@@ -4,17 +4,60 @@
 //! A helper is started with a profile only and builds and parks its sandbox at once
 //! ("warm"); the job is sent later with `send_job`. `exec` does both back to back; the
 //! worker keeps warm helpers ready so a claimed job only pays for Python's start.
+//!
+//! Where the profile allows it, the helper is forked from a warm interpreter (a
+//! zygote, `sandpit_sandbox::zygote`) instead, and the job's program then runs in a
+//! fork of that interpreter: the same protocol on the same pipes.
 
 use sandpit_sandbox::frames::{encode_named, write_frame, Kind};
 use sandpit_sandbox::helper::HELPER_ARG;
 use sandpit_sandbox::spec::{JobInput, PreparedProfile, WarmSpec};
+use sandpit_sandbox::zygote::{ForkedHelper, Zygote};
+use std::fs::File;
 use std::io::{self, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::{Child, Command, Stdio};
 
 pub struct HelperProcess {
-    pub child: Child,
-    pub stdin: ChildStdin,
-    pub stdout: ChildStdout,
+    pub child: HelperChild,
+    /// Frames to the helper; closing it means "cancel".
+    pub stdin: File,
+    /// Frames from the helper.
+    pub stdout: File,
+}
+
+/// The helper's process: our own child, or a zygote's (watched through a pidfd).
+pub enum HelperChild {
+    Exec(Child),
+    Forked {
+        pidfd: OwnedFd,
+        /// `exec`'s own zygote, which lives as long as its one helper needs it.
+        _zygote: Option<Zygote>,
+    },
+}
+
+impl HelperChild {
+    /// Wait until the helper has exited.
+    pub fn wait(&mut self) {
+        match self {
+            HelperChild::Exec(child) => {
+                let _ = child.wait();
+            }
+            HelperChild::Forked { pidfd, .. } => wait_pidfd(pidfd),
+        }
+    }
+}
+
+/// Block until the process behind `pidfd` has exited (it turns readable then).
+pub fn wait_pidfd(pidfd: &OwnedFd) {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    loop {
+        let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            _ => return,
+        }
+    }
 }
 
 /// The helper's command line: this same binary, a clean environment, frames on its
@@ -40,10 +83,18 @@ pub fn warm_frame(profile: &PreparedProfile) -> io::Result<Vec<u8>> {
     Ok(frame)
 }
 
-/// Spawn a helper and have it build a sandbox for `profile`.
+/// Spawn a helper and have it build a sandbox for `profile`: forked from a zygote of
+/// our own where the profile allows it (so `exec` runs a program exactly as the
+/// worker does), else exec'd.
 pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
+    if let Some(lib) = crate::profiles::zygote_lib(profile) {
+        match Zygote::spawn(profile, &lib).and_then(|z| Ok((z.fork_helper()?, z))) {
+            Ok((forked, zygote)) => return from_zygote(profile, forked, Some(zygote)),
+            Err(e) => tracing::warn!("could not fork from a warm interpreter, starting one: {e}"),
+        }
+    }
     let mut child = helper_command().spawn()?;
-    let mut stdin = child
+    let stdin = child
         .stdin
         .take()
         .ok_or_else(|| io::Error::other("helper stdin"))?;
@@ -51,12 +102,32 @@ pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
         .stdout
         .take()
         .ok_or_else(|| io::Error::other("helper stdout"))?;
+    let mut stdin = File::from(OwnedFd::from(stdin));
     stdin.write_all(&warm_frame(profile)?)?;
     stdin.flush()?;
     Ok(HelperProcess {
-        child,
+        child: HelperChild::Exec(child),
         stdin,
-        stdout,
+        stdout: File::from(OwnedFd::from(stdout)),
+    })
+}
+
+/// A helper a zygote forked, sent its profile.
+pub fn from_zygote(
+    profile: &PreparedProfile,
+    forked: ForkedHelper,
+    zygote: Option<Zygote>,
+) -> io::Result<HelperProcess> {
+    let mut stdin = File::from(forked.stdin);
+    stdin.write_all(&warm_frame(profile)?)?;
+    stdin.flush()?;
+    Ok(HelperProcess {
+        child: HelperChild::Forked {
+            pidfd: forked.pidfd,
+            _zygote: zygote,
+        },
+        stdin,
+        stdout: File::from(forked.stdout),
     })
 }
 

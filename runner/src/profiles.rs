@@ -56,6 +56,31 @@ pub fn runtime_dir() -> Option<PathBuf> {
     .and_then(|d| d.canonicalize().ok())
 }
 
+/// The zygote library for `profile`'s jobs, when they can fork from a warm
+/// interpreter: not turned off (`SANDPIT_WARM_FORK=off`), a profile that allows it
+/// (`sandpit_sandbox::zygote::unsupported`), and the library found:
+/// `$SANDPIT_ZYGOTE_LIB`, else beside this binary (a build's `target/*/`), else the
+/// installed location. `None`: every job starts its own interpreter, as before.
+pub fn zygote_lib(profile: &PreparedProfile) -> Option<PathBuf> {
+    if std::env::var("SANDPIT_WARM_FORK").is_ok_and(|v| v == "off") {
+        return None;
+    }
+    if sandpit_sandbox::zygote::unsupported(profile).is_some() {
+        return None;
+    }
+    const NAME: &str = "libsandpit_zygote.so";
+    if let Some(lib) = std::env::var_os("SANDPIT_ZYGOTE_LIB") {
+        return Some(PathBuf::from(lib));
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(NAME)));
+    [beside, Some(PathBuf::from("/usr/lib/sandpit").join(NAME))]
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())
+}
+
 /// Turn a validated policy into a prepared profile.
 pub fn prepare(p: Policy) -> Result<PreparedProfile> {
     let seccomp =

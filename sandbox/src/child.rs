@@ -94,6 +94,18 @@ pub struct ChildPlan {
     /// waits for the job before Python opens the program): a job only pays for running
     /// its code. Needs the runtime; without it the interpreter starts with the job.
     pub warm_interpreter: bool,
+    /// The program's process is forked from init and returns into the interpreter
+    /// this process was forked from (a warm interpreter serving many jobs, see
+    /// `zygote`), instead of exec'ing a new one. Needs `warm_interpreter`.
+    pub kid_returns: bool,
+}
+
+/// What the program's process takes back into its interpreter when it returns from
+/// the sandbox's set-up: the fd on which its job's environment arrives, as
+/// `SANDPIT_START_FD` names it for an interpreter that init started.
+#[derive(Debug)]
+pub struct KidStart {
+    pub start_fd: RawFd,
 }
 
 /// The variable naming the fd on which a warm interpreter waits for its job's
@@ -102,6 +114,26 @@ pub const START_FD_ENV: &str = "SANDPIT_START_FD";
 
 /// Entry point inside the clone. Never returns to the caller's logic: it becomes init.
 pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
+    match child_run(plan, fds) {
+        Err(code) => code,
+        // Only a `kid_returns` plan returns, and those go through `child_main_forked`.
+        Ok(_) => 1,
+    }
+}
+
+/// Entry point in a child made by `sys::clone_like_fork`: init never returns from
+/// here (it exits when the job is over, or at once on a failed step); the program's
+/// process returns, confined, with what it needs to run the program.
+pub fn child_main_forked(plan: &ChildPlan, fds: &ChildFds) -> KidStart {
+    match child_run(plan, fds) {
+        Ok(kid) => kid,
+        // SAFETY: _exit ends this process at once; the failure was reported.
+        Err(code) => unsafe { libc::_exit(code as libc::c_int) },
+    }
+}
+
+/// Init's life (`Err` is its exit code), or `Ok` in the program's forked process.
+fn child_run(plan: &ChildPlan, fds: &ChildFds) -> Result<KidStart, isize> {
     let report = ReportWriter(fds.report_w.as_raw_fd());
     // 0. The clone copied every fd of the helper, including the parent's ends of our
     //    pipes (holding them would hide EOF from the program and from our own "is the
@@ -118,18 +150,18 @@ pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
             step: Step::StdioSetup,
             errno: e.raw_os_error().unwrap_or(0),
         });
-        return 1;
+        return Err(1);
     }
     if nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).is_err()
         || parent_gone(&fds.sync_r)
     {
-        return 1;
+        return Err(1);
     }
     // Files and directories we create must not depend on the umask of whoever
     // started the runner (0077 would lock the kid out of its own root's directories).
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     match setup_and_run(plan, fds, &report) {
-        Ok(never) => match never {},
+        Ok(kid) => Ok(kid),
         Err(e) => {
             let line = format!("sandpit helper: sandboxed child failed: {e}\n");
             // SAFETY: writing a live buffer to an fd we own; best effort.
@@ -138,7 +170,7 @@ pub fn child_main(plan: &ChildPlan, fds: &ChildFds) -> isize {
                 step: e.step,
                 errno: e.source.raw_os_error().unwrap_or(0),
             });
-            1
+            Err(1)
         }
     }
 }
@@ -221,7 +253,7 @@ fn setup_and_run(
     plan: &ChildPlan,
     fds: &ChildFds,
     report: &ReportWriter,
-) -> Result<Infallible, StepError> {
+) -> Result<KidStart, StepError> {
     let root = plan.newroot.as_path();
 
     // 1. Wait until the parent has written our uid/gid maps.
@@ -467,12 +499,46 @@ fn setup_and_run(
             "the parent went away",
         ));
     }
+    // 16b. A program that returns into its forked interpreter is forked now, before
+    //      init makes itself undumpable, and takes seccomp itself (`become_program`).
+    //      Landlock comes first, so init and the program share one Landlock domain
+    //      (as after an exec): in two sibling domains, Landlock's signal scoping
+    //      would stop init from killing what the program leaves behind. The
+    //      rlimits, stdio, uid and empty capability sets above it inherits too.
+    let mut forked_program = None;
+    if plan.kid_returns {
+        plan.landlock.restrict_self()?;
+        let start_fd = match &start_pipe {
+            Some((r, _)) => r.as_raw_fd(),
+            None => {
+                return Err(StepError::check(
+                    Step::ForkInterpreter,
+                    "plan",
+                    "a returning program needs the warm interpreter's start pipe",
+                ))
+            }
+        };
+        // SAFETY: this process is single-threaded (a copy of the single-threaded
+        // helper), so the child may allocate and use any library state.
+        match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
+            ForkResult::Child => {
+                // These fds close in `become_program`; their owners must not close
+                // them again (or close whatever reuses their numbers) on the way out.
+                std::mem::forget(job_pipe);
+                std::mem::forget(start_pipe);
+                return become_program(plan, fds, start_fd);
+            }
+            ForkResult::Parent { child } => forked_program = Some(child),
+        }
+    }
     // 17. Our init's /proc entries become root-owned and unreadable to the program.
     nix::sys::prctl::set_dumpable(false).at(Step::NotDumpable, "prctl(DUMPABLE)")?;
     // 18. Landlock: reads/exec only on the read-only trees, read/write (no exec) on the
     //     work dir and /tmp; no TCP; no signals or abstract sockets outside. Also sets
     //     no_new_privs.
-    plan.landlock.restrict_self()?;
+    if !plan.kid_returns {
+        plan.landlock.restrict_self()?;
+    }
     // 19. seccomp, last of the layers: from here on only allowlisted calls work.
     for prog in &plan.seccomp {
         seccompiler::apply_filter(prog)
@@ -483,8 +549,14 @@ fn setup_and_run(
     //     program and its files are created fresh in the empty work dir. A warm
     //     interpreter is already running by then, waiting in its start-up for the job's
     //     environment; otherwise it starts now.
-    let (interpreter, job) = match start_pipe {
-        Some((start_r, start_w)) => {
+    let (interpreter, job) = match (start_pipe, forked_program) {
+        (Some((start_r, start_w)), Some(program)) => {
+            let job = receive_job(job_pipe, &plan.work_dir)?;
+            release_interpreter(start_w, &job.env)?;
+            drop(start_r);
+            (program, job)
+        }
+        (Some((start_r, start_w)), None) => {
             let mut env = plan.base_env.clone();
             env.push((START_FD_ENV.to_string(), start_r.as_raw_fd().to_string()));
             let interpreter = spawn_interpreter(plan, &env, report)?;
@@ -495,7 +567,7 @@ fn setup_and_run(
             drop(start_r);
             (interpreter, job)
         }
-        None => {
+        (None, _) => {
             let job = receive_job(job_pipe, &plan.work_dir)?;
             let env: Vec<_> = plan.base_env.iter().chain(&job.env).cloned().collect();
             (spawn_interpreter(plan, &env, report)?, job)
@@ -503,7 +575,31 @@ fn setup_and_run(
     };
     report.send(Report::Started);
     // 21. Stay as init: reap everything, pass on how the program ended.
-    be_init(plan, interpreter, &job, fds, report)
+    match be_init(plan, interpreter, &job, fds, report)? {}
+}
+
+/// The program's own process, forked from init at 16b, on its way back into the
+/// interpreter: what exec would have done (a process whose uid changed was left
+/// undumpable; exec of an ordinary file makes it dumpable again, so its /proc files
+/// are its own), then only its stdio, event fd and start pipe stay open, then
+/// seccomp, exactly as init takes it (Landlock it inherited from init). The report
+/// pipe closes last, so a failed layer is still reported.
+fn become_program(
+    plan: &ChildPlan,
+    fds: &ChildFds,
+    start_fd: RawFd,
+) -> Result<KidStart, StepError> {
+    nix::sys::prctl::set_dumpable(true).at(Step::NotDumpable, "prctl(DUMPABLE)")?;
+    let report_fd = fds.report_w.as_raw_fd();
+    close_all_but(&[0, 1, 2, 3, start_fd, report_fd]).at(Step::StdioSetup, "close_range")?;
+    for prog in &plan.seccomp {
+        seccompiler::apply_filter(prog)
+            .map_err(|e| StepError::check(Step::Seccomp, "seccomp", e.to_string()))?;
+    }
+    // SAFETY: closing our own copy of the report pipe; `fds` (which owns it) is
+    // forgotten by the caller in this process, never dropped.
+    unsafe { libc::close(report_fd) };
+    Ok(KidStart { start_fd })
 }
 
 /// The job as the child receives it.

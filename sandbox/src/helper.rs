@@ -8,7 +8,9 @@
 //!    stream output frames on stdout, and end with one `Outcome` frame.
 
 use crate::cgroup::JobCgroup;
+use crate::child::KidStart;
 use crate::frames::{decode_named, write_frame, FrameBuffer, Kind};
+use crate::launch::Forked;
 use crate::spec::{valid_file_name, JobInput, Outcome, Status, WarmSpec};
 use crate::supervise::{supervise, Sink};
 use std::io::Write;
@@ -115,16 +117,32 @@ fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobInput,
     }
 }
 
-fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> (Outcome, Option<JobCgroup>) {
-    let failed = |e: String| (internal_error(e), None);
+/// How a helper's run ends: its outcome (and the cgroup to remove after reporting
+/// it), or, in the program's own process of a forked helper, back to the interpreter.
+enum RunEnd {
+    Done(Outcome, Option<JobCgroup>),
+    Kid(KidStart),
+}
+
+fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>, forked: bool) -> RunEnd {
+    let failed = |e: String| RunEnd::Done(internal_error(e), None);
     let mut buf = FrameBuffer::default();
     let warm = match read_profile(control, &mut buf) {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let parked = match crate::launch::park(&warm.profile, &format!("{}", std::process::id())) {
-        Ok(p) => p,
-        Err(e) => return failed(e.to_string()),
+    let tag = format!("{}", std::process::id());
+    let parked = if forked {
+        match crate::launch::park_forked(&warm.profile, &tag) {
+            Ok(Forked::Parked(p)) => p,
+            Ok(Forked::Kid(kid)) => return RunEnd::Kid(kid),
+            Err(e) => return failed(e.to_string()),
+        }
+    } else {
+        match crate::launch::park(&warm.profile, &tag) {
+            Ok(p) => p,
+            Err(e) => return failed(e.to_string()),
+        }
     };
     if sink.frame(Kind::Parked, &[]).is_err() {
         return failed("Report: the runner went away".into());
@@ -132,7 +150,8 @@ fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> (Outcome, Option<J
     if buf.is_empty() && at_eof(control) {
         // A warm sandbox let go without a job (runner shutdown, pool trimmed): not a
         // failure; the parked child exits when our end of its job pipe closes.
-        std::process::exit(0);
+        // SAFETY: _exit ends the helper at once; everything it wrote was flushed.
+        unsafe { libc::_exit(0) }
     }
     let (input, files) = match read_job(control, &mut buf) {
         Ok(j) => j,
@@ -144,14 +163,13 @@ fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>) -> (Outcome, Option<J
     };
     // Frames that arrived in the same read as Start (early stdin) go first.
     let limits = &warm.profile.policy.limits;
-    supervise(job, limits, input.collect, control, sink, buf.take_rest())
+    let (outcome, cgroup) = supervise(job, limits, input.collect, control, sink, buf.take_rest());
+    RunEnd::Done(outcome, cgroup)
 }
 
-/// Entry point; returns the process exit code.
-pub fn helper_main() -> i32 {
-    // Die with the runner; Ctrl-C in a terminal reaches the CLI, which closes our stdin
-    // (→ cancel) instead of killing us mid-cleanup.
-    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+/// Ctrl-C in a terminal reaches the CLI, which closes our stdin (→ cancel) instead of
+/// killing us mid-cleanup; a runner that went away is a write error, not a signal.
+fn ignore_interrupts() {
     for sig in [
         nix::sys::signal::Signal::SIGINT,
         nix::sys::signal::Signal::SIGPIPE,
@@ -159,10 +177,44 @@ pub fn helper_main() -> i32 {
         // SAFETY: installing SIG_IGN runs no handler code.
         let _ = unsafe { nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigIgn) };
     }
+}
+
+/// Entry point; returns the process exit code.
+pub fn helper_main() -> i32 {
+    // Die with the runner.
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+    ignore_interrupts();
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut sink = StdoutSink(stdout.lock());
-    let (outcome, cgroup) = run(stdin.as_fd(), &mut sink);
+    match run(stdin.as_fd(), &mut sink, false) {
+        RunEnd::Done(outcome, cgroup) => finish(outcome, cgroup, &mut sink),
+        // Only a forked helper's program returns.
+        RunEnd::Kid(_) => 1,
+    }
+}
+
+/// A helper forked from a warm interpreter (`zygote`), with the runner's pipes on fds
+/// 0–2: the same protocol as `helper_main`. The helper itself exits here; only the
+/// program's process returns, confined, into the interpreter. (No parent-death
+/// signal: the parent is the zygote. A runner that goes away closes our stdin, which
+/// cancels the job, as it does for `helper_main`.)
+pub fn helper_main_forked() -> KidStart {
+    ignore_interrupts();
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut sink = StdoutSink(stdout.lock());
+    let code = match run(stdin.as_fd(), &mut sink, true) {
+        RunEnd::Kid(kid) => return kid,
+        RunEnd::Done(outcome, cgroup) => finish(outcome, cgroup, &mut sink),
+    };
+    // SAFETY: _exit ends the helper without running the interpreter's exit handlers
+    // (it is a copy of the zygote's image); the outcome was flushed.
+    unsafe { libc::_exit(code) }
+}
+
+/// Report the outcome, then remove the cgroup; the process exit code.
+fn finish(outcome: Outcome, cgroup: Option<JobCgroup>, sink: &mut StdoutSink<'_>) -> i32 {
     if let Some(step) = &outcome.failed_step {
         eprintln!("sandpit helper: job failed: {step}");
     }

@@ -35,11 +35,16 @@ pub struct ResolvedInterpreter {
     /// Directories hidden under an empty read-only tmpfs (the base installation's
     /// site-packages: host packages are not part of the kids' sandbox).
     pub masks: Vec<PathBuf>,
+    /// The site-packages directories `site` consults on the host (a warm interpreter
+    /// started on the host hides those the sandbox does not show, see `zygote`).
+    #[serde(default)]
+    pub site_dirs: Vec<PathBuf>,
 }
 
-const PROBE: &str = "import sys, sysconfig, json; p = sysconfig.get_paths(); \
+const PROBE: &str = "import sys, sysconfig, json, site; p = sysconfig.get_paths(); \
 print(json.dumps({'executable': sys.executable, 'prefix': sys.prefix, 'base_prefix': sys.base_prefix, \
-'version': '%d.%d.%d' % sys.version_info[:3], 'stdlib': p['stdlib'], 'platstdlib': p['platstdlib']}))";
+'version': '%d.%d.%d' % sys.version_info[:3], 'stdlib': p['stdlib'], 'platstdlib': p['platstdlib'], \
+'site_dirs': site.getsitepackages()}))";
 
 #[derive(Deserialize)]
 struct Probe {
@@ -49,6 +54,7 @@ struct Probe {
     version: String,
     stdlib: String,
     platstdlib: String,
+    site_dirs: Vec<String>,
 }
 
 /// Find `python` (absolute path, or a name on PATH) and resolve its installation.
@@ -72,7 +78,7 @@ pub fn resolve_cached(
     };
     let cache = cache_dir.map(|d| {
         d.join(format!(
-            "interp-{:016x}.json",
+            "interp-v2-{:016x}.json",
             fnv1a(candidate.as_os_str().as_encoded_bytes())
         ))
     });
@@ -270,6 +276,7 @@ fn plan(exec_path: &Path, probe: &Probe) -> io::Result<ResolvedInterpreter> {
         binds,
         symlinks,
         masks,
+        site_dirs: probe.site_dirs.iter().map(PathBuf::from).collect(),
     })
 }
 

@@ -2,7 +2,9 @@
 //! sandboxed child. Runs in the single-threaded helper process.
 
 use crate::cgroup::{CgroupHost, CgroupLimits, JobCgroup};
-use crate::child::{child_main, ChildFds, ChildPlan, TreeMount, KID_ID};
+use crate::child::{
+    child_main, child_main_forked, ChildFds, ChildPlan, KidStart, TreeMount, KID_ID,
+};
 use crate::error::{AtStep, Step, StepError};
 use crate::frames::{encode_named, write_frame, Kind};
 use crate::hostids::{HostSetup, IdMapping, NEWGIDMAP, NEWUIDMAP};
@@ -115,6 +117,103 @@ impl Parked {
 
 /// Build a sandbox for `profile` and park it until its job arrives.
 pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
+    let prepared = prepare(profile, tag, false)?;
+    let mut stack = vec![0u8; CHILD_STACK];
+    let cb = Box::new(|| child_main(&prepared.plan, &prepared.child_fds));
+    // SAFETY: this process is single-threaded, so the child (a copy of it) may allocate
+    // and use any library state; the stack buffer outlives the call and is only used by
+    // the child; SIGCHLD makes it a normal waitable child.
+    let pid = unsafe { nix::sched::clone(cb, &mut stack, SANDBOX_NAMESPACES, Some(libc::SIGCHLD)) }
+        .at(Step::Clone, "clone")?;
+    release(prepared, pid)
+}
+
+/// A sandbox parked by a helper forked from a warm interpreter, or, in the program's
+/// own process, what it needs to go on in that interpreter.
+pub enum Forked {
+    Parked(Parked),
+    Kid(KidStart),
+}
+
+/// `park` for a helper forked from a warm interpreter (`zygote`): the sandbox's init
+/// is made with `clone_like_fork`, so the program's process (forked by init, fully
+/// confined) can return through these frames into the interpreter below them.
+pub fn park_forked(profile: &PreparedProfile, tag: &str) -> Result<Forked, StepError> {
+    let prepared = prepare(profile, tag, true)?;
+    match crate::sys::clone_like_fork(SANDBOX_NAMESPACES.bits()).at(Step::Clone, "clone")? {
+        None => {
+            let kid = child_main_forked(&prepared.plan, &prepared.child_fds);
+            // The helper's side (cgroup, uid slot, pipe ends) is the helper's to
+            // release; the program's process never runs its destructors.
+            std::mem::forget(prepared);
+            Ok(Forked::Kid(kid))
+        }
+        Some(pid) => release(prepared, Pid::from_raw(pid)).map(Forked::Parked),
+    }
+}
+
+/// The user, mount, pid, net, ipc and uts namespaces every sandbox gets.
+const SANDBOX_NAMESPACES: CloneFlags = CloneFlags::CLONE_NEWUSER
+    .union(CloneFlags::CLONE_NEWNS)
+    .union(CloneFlags::CLONE_NEWPID)
+    .union(CloneFlags::CLONE_NEWNET)
+    .union(CloneFlags::CLONE_NEWIPC)
+    .union(CloneFlags::CLONE_NEWUTS);
+
+/// Everything made before the child exists: the helper keeps `parent`, `cgroup`
+/// and `slot`; the child gets `plan` and `child_fds`.
+struct Prepared {
+    plan: ChildPlan,
+    child_fds: ChildFds,
+    parent: ParentEnds,
+    cgroup: Option<JobCgroup>,
+    slot: UidSlot,
+    host: HostSetup,
+}
+
+/// The helper's ends of the job's pipes.
+struct ParentEnds {
+    sync_w: OwnedFd,
+    report_r: OwnedFd,
+    collect_r: OwnedFd,
+    job_w: OwnedFd,
+    stdin_w: OwnedFd,
+    stdout_r: OwnedFd,
+    stderr_r: OwnedFd,
+    events_r: OwnedFd,
+}
+
+/// The program's command line and its clean environment, as the sandbox starts it
+/// (the job adds its own variables when it arrives): also how a warm interpreter that
+/// forks jobs (`zygote`) is started.
+pub struct ProgramCommand {
+    pub exec_path: PathBuf,
+    pub program: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+pub fn program_command(profile: &PreparedProfile) -> ProgramCommand {
+    let policy = &profile.policy;
+    let work_dir = &policy.filesystem.work_dir;
+    let exec_path = &profile.interpreter.exec_path;
+    let mut env = base_env(exec_path, work_dir);
+    env.extend(policy.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if profile.runtime_dir.is_some() {
+        env.push(("PYTHONPATH".into(), RUNTIME_MOUNT.into()));
+        env.push(("SANDPIT_EVENT_FD".into(), EVENT_FD.to_string()));
+        if !policy.runtime.preload.is_empty() {
+            env.push(("SANDPIT_PRELOAD".into(), policy.runtime.preload.join(",")));
+        }
+    }
+    env.extend(profile.runtime_env.iter().cloned());
+    ProgramCommand {
+        exec_path: exec_path.clone(),
+        program: work_dir.join(PROGRAM_NAME),
+        env,
+    }
+}
+
+fn prepare(profile: &PreparedProfile, tag: &str, kid_returns: bool) -> Result<Prepared, StepError> {
     let host = &profile.host;
     let policy = &profile.policy;
     let limits = &policy.limits;
@@ -224,20 +323,13 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
 
     // 5. The program's command line and clean environment (the job adds its own
     //    `SANDPIT_*` variables when it arrives).
-    let exec_path = &profile.interpreter.exec_path;
-    let mut env = base_env(exec_path, &work_dir);
-    env.extend(policy.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    if profile.runtime_dir.is_some() {
-        env.push(("PYTHONPATH".into(), RUNTIME_MOUNT.into()));
-        env.push(("SANDPIT_EVENT_FD".into(), EVENT_FD.to_string()));
-        if !policy.runtime.preload.is_empty() {
-            env.push(("SANDPIT_PRELOAD".into(), policy.runtime.preload.join(",")));
-        }
-    }
-    env.extend(profile.runtime_env.iter().cloned());
-    let program = work_dir.join(PROGRAM_NAME);
-    let exec_c = cstring(exec_path.as_os_str().as_bytes())?;
-    let argv = vec![exec_c.clone(), cstring(program.as_os_str().as_bytes())?];
+    let command = program_command(profile);
+    let env = command.env;
+    let exec_c = cstring(command.exec_path.as_os_str().as_bytes())?;
+    let argv = vec![
+        exec_c.clone(),
+        cstring(command.program.as_os_str().as_bytes())?,
+    ];
 
     let cpu_s = limits.cpu_ms.div_ceil(1000).max(1);
     let rlimits = vec![
@@ -278,6 +370,7 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         argv,
         base_env: env,
         warm_interpreter: profile.runtime_dir.is_some(),
+        kid_returns,
     };
 
     // 6. Pipes, all close-on-exec.
@@ -298,29 +391,45 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
             .at(Step::Pipes, "dup(stderr)")?,
     };
 
-    // 7. clone into new user, mount, pid, net, ipc and uts namespaces. The child
-    //    blocks on the sync pipe until step 9.
-    let flags = CloneFlags::CLONE_NEWUSER
-        | CloneFlags::CLONE_NEWNS
-        | CloneFlags::CLONE_NEWPID
-        | CloneFlags::CLONE_NEWNET
-        | CloneFlags::CLONE_NEWIPC
-        | CloneFlags::CLONE_NEWUTS;
-    let mut stack = vec![0u8; CHILD_STACK];
-    let cb = Box::new(|| child_main(&plan, &child_fds));
-    // SAFETY: this process is single-threaded, so the child (a copy of it) may allocate
-    // and use any library state; the stack buffer outlives the call and is only used by
-    // the child; SIGCHLD makes it a normal waitable child.
-    let pid = unsafe { nix::sched::clone(cb, &mut stack, flags, Some(libc::SIGCHLD)) }
-        .at(Step::Clone, "clone")?;
+    Ok(Prepared {
+        plan,
+        child_fds,
+        parent: ParentEnds {
+            sync_w: sync.w,
+            report_r: report.r,
+            collect_r: collect.r,
+            job_w: job.w,
+            stdin_w: stdin.w,
+            stdout_r: stdout.r,
+            stderr_r: stderr.r,
+            events_r: events.r,
+        },
+        cgroup,
+        slot,
+        host: host.clone(),
+    })
+}
+
+/// 7–10, once the child exists (cloned into new user, mount, pid, net, ipc and uts
+/// namespaces; it blocks on the sync pipe until it is released here).
+fn release(prepared: Prepared, pid: Pid) -> Result<Parked, StepError> {
+    let Prepared {
+        plan,
+        child_fds,
+        parent: p,
+        cgroup,
+        slot,
+        host,
+    } = prepared;
     drop(child_fds);
+    drop(plan);
     let pidfd = crate::sys::pidfd_open(pid.as_raw()).at(Step::Clone, "pidfd_open")?;
     // On a failure from here on, the child is killed and reaped; if it had reported
     // its own failing step first, that is the error worth naming.
     let kill_on_err = |e: StepError| {
         let _ = crate::sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
-        child_reported_failure(&report.r).unwrap_or(e)
+        child_reported_failure(&p.report_r).unwrap_or(e)
     };
 
     // 8. Into the job's cgroup while the child still runs with our own credentials
@@ -333,13 +442,13 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
 
     // 9. uid/gid maps: inner root and the kid's uid → this job's own host ids.
     let (ubase, gbase) = host.base_ids(slot.index);
-    write_id_maps(host, pid.as_raw(), ubase, gbase).map_err(kill_on_err)?;
+    write_id_maps(&host, pid.as_raw(), ubase, gbase).map_err(kill_on_err)?;
 
     // 10. Release the child (it first becomes inner root, then builds its root).
-    nix::unistd::write(&sync.w, b"1")
+    nix::unistd::write(&p.sync_w, b"1")
         .at(Step::WaitRelease, "write(sync)")
         .map_err(kill_on_err)?;
-    nix::unistd::write(&sync.w, b"2")
+    nix::unistd::write(&p.sync_w, b"2")
         .at(Step::WaitRelease, "write(sync)")
         .map_err(kill_on_err)?;
 
@@ -347,18 +456,18 @@ pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
         launched: Launched {
             pid,
             pidfd,
-            stdin_w: stdin.w,
-            stdout_r: stdout.r,
-            stderr_r: stderr.r,
-            events_r: events.r,
-            report_r: report.r,
-            collect_r: collect.r,
-            sync_w: sync.w,
+            stdin_w: p.stdin_w,
+            stdout_r: p.stdout_r,
+            stderr_r: p.stderr_r,
+            events_r: p.events_r,
+            report_r: p.report_r,
+            collect_r: p.collect_r,
+            sync_w: p.sync_w,
             cgroup,
             started: Instant::now(),
             _slot: Some(slot),
         },
-        job_w: job.w,
+        job_w: p.job_w,
     })
 }
 /// Map inner 0 → `ubase`/`gbase` and the kid's 1000 → the next ids: written directly

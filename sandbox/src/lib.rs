@@ -5,7 +5,7 @@
 //! `interp` (which interpreter, which files of it), `launch` (parent side of set-up),
 //! `child` (the sandboxed side, top to bottom), `supervise` (the poll loop and the
 //! verdict), `helper` (the per-job process the runner starts), `frames` (the byte
-//! protocol between runner and helper).
+//! protocol between runner and helper), `zygote` (warm interpreters that fork jobs).
 
 pub mod cgroup;
 pub mod child;
@@ -24,3 +24,4 @@ pub mod spec;
 pub mod supervise;
 pub mod sys;
 pub mod uidslot;
+pub mod zygote;

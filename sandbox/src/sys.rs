@@ -147,3 +147,28 @@ pub fn close_range_cloexec(first: libc::c_uint) -> io::Result<()> {
     };
     check(rc).map(|_| ())
 }
+
+/// clone(2) with these namespace flags but no new stack: like fork, the child goes on
+/// from this call on a copy of the caller's stack, so it can return through the
+/// caller's frames (a warm interpreter's, for the program's process). `None` in the
+/// child, the child's pid in the parent.
+pub fn clone_like_fork(flags: libc::c_int) -> io::Result<Option<libc::pid_t>> {
+    // SAFETY: on x86-64 the arguments are (flags, stack, parent_tid, child_tid, tls);
+    // a null stack means "the caller's, copied", as fork does, and no CLONE_VM,
+    // CLONE_SETTLS or *_TID flag is passed, so the other pointers are unused. The
+    // caller is single-threaded, so the child's copy of every lock is free.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_ulong::from((flags | libc::SIGCHLD) as u32),
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    match check(rc)? {
+        0 => Ok(None),
+        pid => Ok(Some(pid as libc::pid_t)),
+    }
+}

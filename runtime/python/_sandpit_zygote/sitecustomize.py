@@ -1,0 +1,97 @@
+"""Sandpit zygote start-up hook (not the kid runtime; see sandbox/src/zygote.rs).
+
+A zygote is `python3 /work/main.py` started once by the runner with this directory
+on PYTHONPATH. Python runs this hook at the end of its start-up, before it would
+open the program. Here the zygote forks one helper per request of the runner and
+never leaves the loop. A helper builds its job's sandbox (libsandpit_zygote), and
+only the job's program process comes back here, inside that sandbox with every
+layer applied; this
+hook then puts back what the zygote's own start-up did differently from an
+interpreter started in the sandbox, and runs the kid runtime's hook, which waits
+for the job. When it returns, Python opens /work/main.py and runs it as a script,
+exactly as `python3 /work/main.py` would.
+"""
+
+import os
+import sys
+
+
+def _sandpit_serve():
+    before = set(sys.modules)
+    import ctypes
+
+    socket_fd = int(os.environ.pop("SANDPIT_ZYGOTE_FD"))
+    library = os.environ.pop("SANDPIT_ZYGOTE_LIB")
+    runtime = os.environ.pop("SANDPIT_ZYGOTE_RUNTIME")
+    here = os.path.dirname(os.path.abspath(__file__))
+    zygote = ctypes.PyDLL(library)  # PyDLL: the interpreter's lock stays held
+    zygote.sandpit_zygote_receive.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    zygote.sandpit_zygote_reply.argtypes = [ctypes.c_int, ctypes.c_int]
+    zygote.sandpit_zygote_helper.argtypes = [ctypes.c_int] * 3
+    fds = (ctypes.c_int * 3)()
+    # Everything the zygote made so far is left alone by the collector from now on,
+    # so the pages holding it stay shared with every forked job (copy-on-write).
+    import gc
+
+    gc.freeze()
+    while True:
+        if zygote.sandpit_zygote_receive(socket_fd, fds) < 0:
+            os._exit(0)  # the runner went away: nothing left to serve
+        helper = os.fork()
+        if helper == 0:
+            # Returns only in the job's program process.
+            start_fd = zygote.sandpit_zygote_helper(fds[0], fds[1], fds[2])
+            break
+        for fd in fds:
+            os.close(fd)
+        if zygote.sandpit_zygote_reply(socket_fd, helper) < 0:
+            os._exit(0)
+        try:  # helpers that finished (the runner watches them through pidfds)
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+    # The job's program process, confined: a copy of the helper, which os.fork made
+    # (so Python's own after-fork work is done).
+    gc.unfreeze()
+    # What only the zygote used goes again: the library (unmapped where possible),
+    # and the modules imported for it (a program that imports them gets them anew).
+    import _ctypes
+
+    try:
+        _ctypes.dlclose(zygote._handle)
+    except OSError:
+        pass
+    ctypes_dir = os.path.dirname(ctypes.__file__)
+    del zygote, ctypes, _ctypes, gc
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+    # The runtime instead of this hook on the path, as PYTHONPATH has it in the
+    # sandbox. site added the host's site-packages directories that exist there
+    # (empty in the zygote's view); an interpreter started in the sandbox has only
+    # those that exist inside.
+    import site
+
+    sys.path[:] = [runtime if entry == here else entry for entry in sys.path]
+    for entry in site.getsitepackages() + [site.getusersitepackages()]:
+        if entry in sys.path and not os.path.isdir(entry):
+            sys.path.remove(entry)
+    for entry in list(sys.path_importer_cache):
+        if entry == here or entry == ctypes_dir:
+            del sys.path_importer_cache[entry]
+    os.environ["PYTHONPATH"] = runtime
+    # The helper ignores SIGINT; an interpreter started in the sandbox inherits that
+    # and keeps it, and so does this one now. (Only modules already loaded are used
+    # here: the program starts with exactly the modules a started interpreter has.)
+    import _signal
+
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+    if "time" in sys.modules:  # its zone came from the host: read it again, inside
+        sys.modules["time"].tzset()
+    # Hand over to the kid runtime's hook: it waits for the job on this fd.
+    os.environ["SANDPIT_START_FD"] = str(start_fd)
+    del sys.modules["sitecustomize"]
+    import sitecustomize  # noqa: F401  (the kid runtime's, from /sandpit/runtime)
+
+
+_sandpit_serve()
