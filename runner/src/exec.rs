@@ -110,7 +110,7 @@ pub fn run(args: ExecArgs) -> Result<i32> {
         // Live mode printed the bytes above; the builder still keeps the record.
         let _ = builder.on_frame(kind, &payload);
     }
-    let _ = child.wait();
+    child.wait();
     let Some(outcome) = outcome else {
         bail!("the sandbox helper ended without a result");
     };
@@ -182,7 +182,7 @@ pub fn run_to_record(
         if kind == Kind::Outcome {
             let outcome: Outcome = serde_json::from_slice(&payload)?;
             drop(control);
-            let _ = child.wait();
+            child.wait();
             let (record, _) = builder.finish(&outcome);
             return Ok((record, outcome));
         }
