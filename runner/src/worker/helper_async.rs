@@ -1,20 +1,32 @@
 //! The per-job sandbox helper, driven from async code: a writer task owns the helper's
 //! stdin (fed through a channel, so several tasks can send stdin and cancel), and the
-//! reader turns its stdout back into frames.
+//! reader turns its stdout back into frames. The helper is forked by the profile's
+//! zygote where there is one, else exec'd.
 
+use super::zygotes::ZygoteSlot;
 use crate::helper_client;
 use sandpit_sandbox::frames::{write_frame, FrameBuffer, Kind};
 use sandpit_sandbox::spec::PreparedProfile;
 use std::io;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, ChildStdout, Command};
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::unix::pipe;
+use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+/// The helper's process: our child, or a zygote's child watched through a pidfd
+/// (readable once it has exited).
+enum Process {
+    Exec(Child),
+    Forked(Arc<OwnedFd>),
+}
+
 pub struct AsyncHelper {
-    child: Child,
+    process: Process,
     /// Frames to the helper. Dropping every sender closes its stdin: "cancel".
     pub to_helper: mpsc::Sender<Vec<u8>>,
-    stdout: ChildStdout,
+    stdout: Box<dyn AsyncRead + Send + Sync + Unpin>,
     buf: FrameBuffer,
     /// Read buffer, kept across reads (a job's output arrives in many small reads).
     chunk: Box<[u8]>,
@@ -28,12 +40,30 @@ pub fn frame(kind: Kind, payload: &[u8]) -> Vec<u8> {
 }
 
 impl AsyncHelper {
-    /// Start a helper with a clean environment and have it build and park a sandbox.
-    pub async fn spawn_warm(profile: &PreparedProfile) -> io::Result<AsyncHelper> {
+    /// Start a helper with a clean environment and have it build and park a sandbox:
+    /// forked by `zygote` if given (and answering), else exec'd.
+    pub async fn spawn_warm(
+        profile: &PreparedProfile,
+        zygote: Option<Arc<ZygoteSlot>>,
+    ) -> io::Result<AsyncHelper> {
+        if let Some(slot) = zygote {
+            let forked = tokio::task::spawn_blocking(move || slot.fork_helper())
+                .await
+                .map_err(io::Error::other)?;
+            match forked {
+                Ok(h) => {
+                    let process = Process::Forked(Arc::new(h.pidfd));
+                    let stdin = pipe::Sender::from_owned_fd(h.stdin)?;
+                    let stdout = pipe::Receiver::from_owned_fd(h.stdout)?;
+                    return Self::start(profile, process, Box::new(stdin), Box::new(stdout)).await;
+                }
+                Err(e) => tracing::error!("could not fork a helper, exec'ing one: {e}"),
+            }
+        }
         let mut child = Command::from(helper_client::helper_command())
             .kill_on_drop(true)
             .spawn()?;
-        let mut stdin = child
+        let stdin = child
             .stdin
             .take()
             .ok_or_else(|| io::Error::other("helper stdin"))?;
@@ -41,6 +71,16 @@ impl AsyncHelper {
             .stdout
             .take()
             .ok_or_else(|| io::Error::other("helper stdout"))?;
+        Self::start(profile, Process::Exec(child), Box::new(stdin), Box::new(stdout)).await
+    }
+
+    /// Send the profile, then hand stdin to the writer task.
+    async fn start(
+        profile: &PreparedProfile,
+        process: Process,
+        mut stdin: Box<dyn AsyncWrite + Send + Sync + Unpin>,
+        stdout: Box<dyn AsyncRead + Send + Sync + Unpin>,
+    ) -> io::Result<AsyncHelper> {
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(64);
         stdin
             .write_all(&helper_client::warm_frame(profile)?)
@@ -55,7 +95,7 @@ impl AsyncHelper {
             // Channel closed: stdin closes when `stdin` drops here.
         });
         Ok(AsyncHelper {
-            child,
+            process,
             to_helper: tx,
             stdout,
             buf: FrameBuffer::default(),
@@ -99,9 +139,30 @@ impl AsyncHelper {
             .map_err(|_| io::Error::other("helper stdin closed"))
     }
 
-    /// Reap the helper process.
+    /// Wait until the helper process has ended (and reap it, if it is ours).
     pub async fn wait(mut self) {
-        drop(self.to_helper);
-        let _ = self.child.wait().await;
+        let (tx, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.to_helper, tx));
+        match &mut self.process {
+            Process::Exec(child) => {
+                let _ = child.wait().await;
+            }
+            Process::Forked(pidfd) => {
+                // It exits right after its outcome: a short wait on a blocking thread.
+                let pidfd = Arc::clone(pidfd);
+                let _ = tokio::task::spawn_blocking(move || helper_client::wait_pidfd(&pidfd)).await;
+            }
+        }
+    }
+}
+
+impl Drop for AsyncHelper {
+    /// As `kill_on_drop` does for an exec'd helper: a helper nobody waits for any
+    /// more (a cancelled task, a dropped pool) must not keep its sandbox. After a
+    /// `wait` the process has exited and the signal finds nothing.
+    fn drop(&mut self) {
+        if let Process::Forked(pidfd) = &self.process {
+            let _ = sandpit_sandbox::sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
+        }
     }
 }

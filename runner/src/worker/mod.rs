@@ -7,6 +7,7 @@ mod events;
 mod helper_async;
 mod job;
 mod pool;
+mod zygotes;
 
 use crate::{hostprep, profiles};
 use anyhow::{bail, Context, Result};

@@ -4,6 +4,7 @@
 //! replaced in the background.
 
 use super::helper_async::AsyncHelper;
+use super::zygotes::ZygoteSlot;
 use anyhow::{anyhow, Result};
 use sandpit_sandbox::spec::PreparedProfile;
 use std::collections::BTreeMap;
@@ -19,21 +20,32 @@ struct Warm {
 
 pub struct Pool {
     pub profiles: BTreeMap<String, Arc<PreparedProfile>>,
+    /// Profiles whose helpers fork from a warm interpreter.
+    zygotes: BTreeMap<String, Arc<ZygoteSlot>>,
     per_profile: usize,
     warm: Mutex<BTreeMap<String, Warm>>,
 }
 
 impl Pool {
     pub fn new(profiles: BTreeMap<String, Arc<PreparedProfile>>, per_profile: usize) -> Arc<Pool> {
+        let zygotes = profiles
+            .iter()
+            .filter_map(|(name, p)| {
+                let lib = crate::profiles::zygote_lib(p)?;
+                Some((name.clone(), Arc::new(ZygoteSlot::new(Arc::clone(p), lib))))
+            })
+            .collect();
         Arc::new(Pool {
             profiles,
+            zygotes,
             per_profile: per_profile.max(1),
             warm: Mutex::new(BTreeMap::new()),
         })
     }
 
-    async fn build(profile: &PreparedProfile) -> Result<AsyncHelper> {
-        let mut h = AsyncHelper::spawn_warm(profile).await?;
+    async fn build(&self, name: &str, profile: &PreparedProfile) -> Result<AsyncHelper> {
+        let zygote = self.zygotes.get(name).cloned();
+        let mut h = AsyncHelper::spawn_warm(profile, zygote).await?;
         h.wait_parked().await?;
         Ok(h)
     }
@@ -53,7 +65,7 @@ impl Pool {
                 missing
             };
             for _ in 0..missing {
-                let built = Self::build(&profile).await;
+                let built = pool.build(&name, &profile).await;
                 let mut warm = pool.warm.lock().await;
                 let w = warm.entry(name.clone()).or_default();
                 w.building -= 1;
@@ -81,7 +93,7 @@ impl Pool {
             .and_then(|w| w.ready.pop());
         match warm {
             Some(h) => Ok(h),
-            None => Self::build(profile).await,
+            None => self.build(name, profile).await,
         }
     }
 
