@@ -45,7 +45,7 @@ if [ "$(ulimit -Sn)" -lt $((SUBSCRIBERS + 1024)) ]; then
 fi
 
 echo "building release binaries..."
-cargo build --release -q -p sandpit-server -p sandpit-runner
+cargo build --release -q -p sandpit-server -p sandpit-runner -p sandpit-zygote
 cargo build --release -q -p sandpit-runner --example job_bench
 SERVER="$TARGET/release/sandpit-server"
 RUNNER="$TARGET/release/sandpit-runner"

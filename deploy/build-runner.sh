@@ -5,6 +5,7 @@
 #   DESTDIR/etc/sandpit/policies/*.toml          the job profiles
 #   DESTDIR/usr/lib/sandpit/cgroup-v1-delegate   the unit's ExecStartPre on cgroup v1
 #   DESTDIR/usr/lib/sandpit/runner-entrypoint    the container's start check + worker
+#   DESTDIR/usr/lib/sandpit/libsandpit_zygote.so what warm interpreters load to fork jobs
 # The Python side (venv, fonts, byte-compiling) is deploy/install-runtime.sh, run on
 # the machine (or image stage) that runs jobs. Run by Dockerfile.runner's build stage
 # and by deploy/check.sh.
@@ -12,6 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dest="$(destdir_arg "$@")"
 bin="$(cargo_build sandpit-runner)"
 install -D -m 0755 "$bin" "$dest/usr/bin/sandpit-runner"
+install -D -m 0644 "$(cargo_build_lib sandpit-zygote)" "$dest/usr/lib/sandpit/libsandpit_zygote.so"
 "$dest/usr/bin/sandpit-runner" policy check "$repo/policies" >&2
 install -d -m 0755 "$dest/etc/sandpit/policies"
 install -m 0644 "$repo"/policies/*.toml "$dest/etc/sandpit/policies/"

@@ -19,3 +19,9 @@ cargo_build() {
     [ "$profile" = dev ] && dir=debug
     echo "${CARGO_TARGET_DIR:-$repo/target}/$dir/$pkg"
 }
+# The same for a C library package (sandpit-zygote → libsandpit_zygote.so).
+cargo_build_lib() {
+    local bin
+    bin="$(cargo_build "$1")"
+    echo "$(dirname "$bin")/lib${1//-/_}.so"
+}

@@ -12,7 +12,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== Rust tests (sandbox, runner, server, end to end) =="
-cargo build --workspace --bins
+# Everything, the zygote library (a cdylib) included: the runner forks jobs with it.
+cargo build --workspace
 SANDPIT_RUNTIME_DIR="$root/runtime/python" cargo test --workspace
 
 echo "== policy files =="

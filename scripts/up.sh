@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release -q -p sandpit-server -p sandpit-runner
+cargo build --release -q -p sandpit-server -p sandpit-runner -p sandpit-zygote
 if [ -f front/package.json ]; then
   if [ ! -f front/dist/index.html ] || [ -n "$(find front/src front/index.html -newer front/dist/index.html 2>/dev/null | head -n1)" ]; then
     echo "up: building the editor"

@@ -59,8 +59,8 @@ pub fn runtime_dir() -> Option<PathBuf> {
 /// The zygote library for `profile`'s jobs, when they can fork from a warm
 /// interpreter: not turned off (`SANDPIT_WARM_FORK=off`), a profile that allows it
 /// (`sandpit_sandbox::zygote::unsupported`), and the library found:
-/// `$SANDPIT_ZYGOTE_LIB`, else beside this binary (a build's `target/*/`), else the
-/// installed location. `None`: every job starts its own interpreter, as before.
+/// `$SANDPIT_ZYGOTE_LIB`, else beside this binary (a build's `target/*/`), else
+/// `../lib/sandpit/` from it, else `/usr/lib/sandpit/`. `None`: every job starts its own interpreter, as before.
 pub fn zygote_lib(profile: &PreparedProfile) -> Option<PathBuf> {
     if std::env::var("SANDPIT_WARM_FORK").is_ok_and(|v| v == "off") {
         return None;
@@ -72,13 +72,20 @@ pub fn zygote_lib(profile: &PreparedProfile) -> Option<PathBuf> {
     if let Some(lib) = std::env::var_os("SANDPIT_ZYGOTE_LIB") {
         return Some(PathBuf::from(lib));
     }
-    let beside = std::env::current_exe()
+    let dir = std::env::current_exe()
         .ok()
-        .and_then(|exe| Some(exe.parent()?.join(NAME)));
-    [beside, Some(PathBuf::from("/usr/lib/sandpit").join(NAME))]
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_file())
+        .and_then(|exe| Some(exe.parent()?.to_path_buf()));
+    // A build's target/*/, or an install's bin/../lib/sandpit/ (under any DESTDIR).
+    let beside = dir.as_ref().map(|d| d.join(NAME));
+    let installed = dir.as_ref().map(|d| d.join("../lib/sandpit").join(NAME));
+    [
+        beside,
+        installed,
+        Some(PathBuf::from("/usr/lib/sandpit").join(NAME)),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| p.is_file())
 }
 
 /// Turn a validated policy into a prepared profile.

@@ -71,7 +71,13 @@ impl AsyncHelper {
             .stdout
             .take()
             .ok_or_else(|| io::Error::other("helper stdout"))?;
-        Self::start(profile, Process::Exec(child), Box::new(stdin), Box::new(stdout)).await
+        Self::start(
+            profile,
+            Process::Exec(child),
+            Box::new(stdin),
+            Box::new(stdout),
+        )
+        .await
     }
 
     /// Send the profile, then hand stdin to the writer task.
@@ -150,7 +156,8 @@ impl AsyncHelper {
             Process::Forked(pidfd) => {
                 // It exits right after its outcome: a short wait on a blocking thread.
                 let pidfd = Arc::clone(pidfd);
-                let _ = tokio::task::spawn_blocking(move || helper_client::wait_pidfd(&pidfd)).await;
+                let _ =
+                    tokio::task::spawn_blocking(move || helper_client::wait_pidfd(&pidfd)).await;
             }
         }
     }

@@ -34,7 +34,9 @@ impl ZygoteSlot {
         if let Some(z) = running.as_ref() {
             match z.fork_helper() {
                 Ok(h) => return Ok(h),
-                Err(e) => tracing::warn!(profile = %self.profile.policy.name, "zygote stopped answering ({e}); starting another"),
+                Err(e) => {
+                    tracing::warn!(profile = %self.profile.policy.name, "zygote stopped answering ({e}); starting another")
+                }
             }
         }
         *running = None; // a zygote that failed once is killed and not asked again

@@ -1,0 +1,229 @@
+//! Jobs forked from a warm interpreter (a zygote, `sandpit_sandbox::zygote`): the
+//! program sees what an interpreter started in its sandbox sees; the zygote never
+//! holds a job's data; a zygote that dies is replaced and jobs go on.
+//!
+//! Needs root (the sandbox, and the zygote's private mount namespace): returns with a
+//! notice otherwise, and fails in CI.
+
+mod common;
+mod e2e;
+
+use common::{sandbox_available, JobRun};
+use e2e::{marker, Stack, StackOpts};
+use serde_json::json;
+use std::time::Duration;
+
+/// Everything of the interpreter's own state a program can look at, one labelled line
+/// each (sorted where order is not the point).
+const INTROSPECT: &str = r#"
+import gc, os, resource, signal, sys
+print("modules:", sorted(sys.modules))
+print("path:", sys.path)
+print("flags:", sys.flags)
+print("meta_path:", [getattr(m, "__name__", type(m).__name__) for m in sys.meta_path])
+print("path_hooks:", len(sys.path_hooks))
+print("importer_cache:", sorted(sys.path_importer_cache))
+print("environ:", sorted(os.environ.items()))
+print("signals:", [(s.name, str(signal.getsignal(s))) for s in signal.Signals
+                    if s not in (signal.SIGKILL, signal.SIGSTOP)])
+print("rlimits:", [(n, resource.getrlimit(getattr(resource, n)))
+                   for n in sorted(dir(resource)) if n.startswith("RLIMIT_")])
+wanted = ("Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+          "NoNewPrivs", "Seccomp", "Seccomp_filters", "Threads", "SigBlk", "SigCgt")
+print("status:", [l for l in open("/proc/self/status").read().splitlines()
+                  if l.split(":")[0] in wanted])
+print("fds:", sorted(os.listdir("/proc/self/fd")), os.stat("/proc/self/fd").st_uid)
+print("cwd:", os.getcwd(), oct(os.umask(0o022)))
+for name in ("stdin", "stdout", "stderr"):
+    f = getattr(sys, name)
+    print(f"{name}:", f.encoding, f.errors, f.line_buffering, f.write_through,
+          f.seekable(), f.isatty(), type(f.buffer).__name__)
+print("gc:", gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+print("interpreter:", sys.executable, sys.prefix, sys.base_prefix, sys.orig_argv, sys.argv)
+print("main:", __file__, __name__, __spec__, type(__loader__).__name__)
+print("excepthook:", sys.excepthook.__module__, sys.excepthook.__name__)
+print("ids:", os.getpid(), os.getppid(), os.getuid(), os.getgid(), os.getgroups())
+print("maps:", sorted({l.split()[-1] for l in open("/proc/self/maps")
+                       if l.split()[-1].startswith("/")}))
+"#;
+
+fn lines(job: &common::Job) -> Vec<(String, String)> {
+    job.stdout()
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once(": ").unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_forked_program_sees_what_a_program_in_a_started_interpreter_sees() {
+    if !sandbox_available() {
+        return;
+    }
+    let forked = JobRun::basic(INTROSPECT).run();
+    let started = JobRun::basic(INTROSPECT)
+        .env("SANDPIT_WARM_FORK", "off")
+        .run();
+    forked.assert_status("ok");
+    started.assert_status("ok");
+    let (f, s) = (lines(&forked), lines(&started));
+    assert_eq!(
+        f.len(),
+        s.len(),
+        "forked:\n{}\nstarted:\n{}",
+        forked.stdout(),
+        started.stdout()
+    );
+    for ((label, fv), (_, sv)) in f.iter().zip(&s) {
+        if label == "maps" {
+            continue; // below
+        }
+        assert_eq!(
+            fv, sv,
+            "`{label}` differs between a forked and a started interpreter"
+        );
+    }
+    // The one difference: the libraries the zygote loaded to fork (ctypes) stay
+    // mapped (never the zygote's own library, which it unloads). Their being there
+    // also shows this job really was forked.
+    let maps = |v: &str| -> Vec<String> {
+        v.trim_matches(|c| c == '[' || c == ']')
+            .split(", ")
+            .map(|p| p.trim_matches('\'').to_string())
+            .collect()
+    };
+    let (fm, sm) = (maps(&f.last().unwrap().1), maps(&s.last().unwrap().1));
+    let extra: Vec<&String> = fm.iter().filter(|m| !sm.contains(m)).collect();
+    let missing: Vec<&String> = sm.iter().filter(|m| !fm.contains(m)).collect();
+    assert!(missing.is_empty(), "forked lacks {missing:?}");
+    assert!(
+        !extra.is_empty()
+            && extra
+                .iter()
+                .all(|m| m.contains("_ctypes") || m.contains("libffi")),
+        "the forked job's extra mappings: {extra:?} (expected only ctypes')"
+    );
+}
+
+#[test]
+fn a_failing_program_reports_the_same_from_a_forked_interpreter() {
+    if !sandbox_available() {
+        return;
+    }
+    let code = "import sys\nprint('before')\nx = {'a': 1}\nprint(x['b'])\n";
+    let forked = JobRun::basic(code).run();
+    let started = JobRun::basic(code).env("SANDPIT_WARM_FORK", "off").run();
+    forked.assert_status("error");
+    assert_eq!(forked.record["exit_code"], started.record["exit_code"]);
+    assert_eq!(forked.stdout(), started.stdout());
+    assert_eq!(forked.stderr(), started.stderr());
+    assert!(
+        forked.stderr().contains("KeyError: 'b'"),
+        "{}",
+        forked.stderr()
+    );
+}
+
+/// The pid of the runner's zygote (its child running `/work/main.py` on the host).
+fn zygote_of(runner: u32) -> Option<u32> {
+    let tasks = std::fs::read_dir(format!("/proc/{runner}/task")).ok()?;
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for pid in children
+            .split_whitespace()
+            .filter_map(|p| p.parse::<u32>().ok())
+        {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if cmdline.split(|b| *b == 0).any(|a| a == b"/work/main.py") {
+                return Some(pid);
+            }
+        }
+    }
+    None
+}
+
+/// Whether `needle` occurs anywhere in the readable memory of `pid` (as root).
+fn memory_contains(pid: u32, needle: &[u8]) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("maps");
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).expect("mem");
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (range, perms) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.ends_with("[vsyscall]") {
+            continue;
+        }
+        let Some((a, b)) = range.split_once('-') else {
+            continue;
+        };
+        let (a, b) = (
+            u64::from_str_radix(a, 16).unwrap_or(0),
+            u64::from_str_radix(b, 16).unwrap_or(0),
+        );
+        let mut buf = vec![0u8; (b - a) as usize];
+        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        if buf.windows(needle.len()).any(|w| w == needle) {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zygote_never_holds_a_job_and_is_replaced_when_it_dies() {
+    if !sandbox_available() {
+        return;
+    }
+    let stack = Stack::full(StackOpts::default().env("SANDPIT_LONG_POLL_SECS", "3"));
+    let secret = marker("kid-secret");
+    let program = format!("secret = {secret:?}\nprint('ran', len(secret))\n");
+    let (_, stream) = stack
+        .run(&json!({"code": program, "profile": "python-basic"}))
+        .await;
+    assert_eq!(stream.result()["status"], "ok", "{}", stack.logs());
+    let runner = stack.runner.as_ref().expect("runner").pid();
+    let zygote = zygote_of(runner).unwrap_or_else(|| {
+        panic!(
+            "python-basic jobs did not fork from a zygote; logs:\n{}",
+            stack.logs()
+        )
+    });
+    // The program's text passed through the runner and the job's own processes,
+    // never through the zygote. (The scan does find what is there: its own argv.)
+    assert!(
+        memory_contains(zygote, b"/work/main.py"),
+        "the memory scan finds nothing"
+    );
+    assert!(
+        !memory_contains(zygote, secret.as_bytes()),
+        "the zygote's memory holds a job's program"
+    );
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(zygote as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("killing the zygote");
+    // Warm sandboxes forked before the kill still run their jobs; the ones after
+    // come from a new zygote.
+    for i in 0..4 {
+        let (_, stream) = stack
+            .run(&json!({"code": format!("print('after', {i})"), "profile": "python-basic"}))
+            .await;
+        assert_eq!(stream.result()["status"], "ok", "job {i}; {}", stack.logs());
+        assert_eq!(stream.text("stdout"), format!("after {i}\n"));
+    }
+    let mut replaced = None;
+    for _ in 0..50 {
+        replaced = zygote_of(runner).filter(|&z| z != zygote);
+        if replaced.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(replaced.is_some(), "no new zygote; logs:\n{}", stack.logs());
+}
