@@ -323,6 +323,22 @@ fn cpu_secs(pid: u32) -> Option<(f64, f64)> {
     ))
 }
 
+/// CPU seconds of a runner's jobs: its reaped children (exec'd helpers) and its
+/// live ones with everything they reaped (zygotes, whose forked helpers reap their
+/// sandboxes, which reap their programs).
+fn runner_cpu_secs(runner: u32) -> Option<(f64, f64)> {
+    let (own, mut jobs) = cpu_secs(runner)?;
+    for task in std::fs::read_dir(format!("/proc/{runner}/task")).ok()?.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for pid in children.split_whitespace().filter_map(|p| p.parse().ok()) {
+            if let Some((a, b)) = cpu_secs(pid) {
+                jobs += a + b;
+            }
+        }
+    }
+    Some((own, jobs))
+}
+
 async fn throughput(
     client: &Client,
     jobs: usize,
@@ -335,7 +351,7 @@ async fn throughput(
         client.hello().await?;
     }
     let bare_before = xargs_rate(python, jobs, bare_parallel)?;
-    let cpu_before = pids.and_then(|(s, r)| Some((cpu_secs(s)?, cpu_secs(r)?)));
+    let cpu_before = pids.and_then(|(s, r)| Some((cpu_secs(s)?, runner_cpu_secs(r)?)));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -353,7 +369,7 @@ async fn throughput(
     }
     let wall = start.elapsed().as_secs_f64();
     let rate = jobs as f64 / wall;
-    let cpu_after = pids.and_then(|(s, r)| Some((cpu_secs(s)?, cpu_secs(r)?)));
+    let cpu_after = pids.and_then(|(s, r)| Some((cpu_secs(s)?, runner_cpu_secs(r)?)));
     let bare_after = xargs_rate(python, jobs, bare_parallel)?;
     let bare_rate = (bare_before + bare_after) / 2.0;
     let ratio = rate / bare_rate;
