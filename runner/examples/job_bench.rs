@@ -328,7 +328,10 @@ fn cpu_secs(pid: u32) -> Option<(f64, f64)> {
 /// sandboxes, which reap their programs).
 fn runner_cpu_secs(runner: u32) -> Option<(f64, f64)> {
     let (own, mut jobs) = cpu_secs(runner)?;
-    for task in std::fs::read_dir(format!("/proc/{runner}/task")).ok()?.flatten() {
+    for task in std::fs::read_dir(format!("/proc/{runner}/task"))
+        .ok()?
+        .flatten()
+    {
         let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
         for pid in children.split_whitespace().filter_map(|p| p.parse().ok()) {
             if let Some((a, b)) = cpu_secs(pid) {
