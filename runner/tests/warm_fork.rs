@@ -24,6 +24,9 @@ print("meta_path:", [getattr(m, "__name__", type(m).__name__) for m in sys.meta_
 print("path_hooks:", len(sys.path_hooks))
 print("importer_cache:", sorted(sys.path_importer_cache))
 print("environ:", sorted(os.environ.items()))
+block = open("/proc/self/environ", "rb").read().split(b"\0")
+print("proc_environ:", sorted(e.split(b"=")[0] for e in block if e))
+print("proc_environ_values:", sorted(e for e in block if e and not e.startswith(b"SANDPIT_START_FD=")))
 print("signals:", [(s.name, str(signal.getsignal(s))) for s in signal.Signals
                     if s not in (signal.SIGKILL, signal.SIGSTOP)])
 print("rlimits:", [(n, resource.getrlimit(getattr(resource, n)))
@@ -85,6 +88,12 @@ fn a_forked_program_sees_what_a_program_in_a_started_interpreter_sees() {
             fv, sv,
             "`{label}` differs between a forked and a started interpreter"
         );
+    }
+    // /proc/self/environ names no host path of the zygote's (it was started with
+    // its own PYTHONPATH and library path; the program's process rewrites it).
+    let forked_block = forked.stdout();
+    for leak in ["ZYGOTE", "_sandpit_zygote", "libsandpit"] {
+        assert!(!forked_block.contains(leak), "{leak} visible to the program");
     }
     // The zygote's objects stay frozen (the collector leaves them alone, so their
     // pages stay shared); a started interpreter has frozen nothing.

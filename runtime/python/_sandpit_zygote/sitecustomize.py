@@ -16,6 +16,33 @@ import os
 import sys
 
 
+def _sandpit_rewrite_environ_block(ctypes):
+    """Make /proc/self/environ show the program's environment.
+
+    It shows the block the zygote was started with, which names host paths (the
+    zygote's PYTHONPATH, its library). Every variable is first copied out of the
+    block (setenv), so nothing points into it any more; then the block is
+    overwritten in place with the current environment and zero-filled. (A block
+    too small for it is only zero-filled.)
+    """
+    with open("/proc/self/stat", "rb") as f:
+        stat = f.read()
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50, 51)
+    if not 0 < start < end:
+        return
+    for name, value in os.environ.items():
+        os.putenv(name, value)
+    block = b"".join(
+        os.fsencode(name) + b"=" + os.fsencode(value) + b"\0"
+        for name, value in os.environ.items()
+    )
+    if len(block) > end - start:
+        block = b""
+    ctypes.memset(start, 0, end - start)
+    ctypes.memmove(start, block, len(block))
+
+
 def _sandpit_serve():
     before = set(sys.modules)
     import ctypes
@@ -64,7 +91,7 @@ def _sandpit_serve():
     except OSError:
         pass
     ctypes_dir = os.path.dirname(ctypes.__file__)
-    del zygote, ctypes, _ctypes
+    del zygote, _ctypes
     for name in set(sys.modules) - before:
         del sys.modules[name]
     # The runtime instead of this hook on the path, as PYTHONPATH has it in the
@@ -91,6 +118,8 @@ def _sandpit_serve():
         sys.modules["time"].tzset()
     # Hand over to the kid runtime's hook: it waits for the job on this fd.
     os.environ["SANDPIT_START_FD"] = str(start_fd)
+    _sandpit_rewrite_environ_block(ctypes)
+    del ctypes
     del sys.modules["sitecustomize"]
     import sitecustomize  # noqa: F401  (the kid runtime's, from /sandpit/runtime)
 
