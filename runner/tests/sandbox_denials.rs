@@ -442,6 +442,42 @@ raw("pidfd_getfd", 438, 0, 0, 0)
 }
 
 #[test]
+fn prctl_passes_only_to_make_a_process_dumpable() {
+    if !sandbox_available() {
+        return;
+    }
+    // prctl (157) is not allowlisted; only PR_SET_DUMPABLE (4) with 1 passes, what
+    // exec does for an interpreter anyway. The rest (seccomp, no_new_privs, names,
+    // the memory map, undumpable) answer ENOSYS.
+    let code = program(
+        r#"
+raw("dumpable_1", 157, 4, 1)
+raw("dumpable_0", 157, 4, 0)
+raw("dumpable_1_high_bits", 157, 4, 0x100000001)
+raw("get_dumpable", 157, 3)
+raw("set_seccomp", 157, 22, 2, 0)
+raw("set_no_new_privs", 157, 38, 1)
+raw("set_name", 157, 15, 0)
+raw("set_mm", 157, 35, 8, 0)
+"#,
+    );
+    let job = JobRun::basic(&code).run();
+    job.assert_status("ok");
+    job.expect("dumpable_1", "0 0");
+    for label in [
+        "dumpable_0",
+        "dumpable_1_high_bits",
+        "get_dumpable",
+        "set_seccomp",
+        "set_no_new_privs",
+        "set_name",
+        "set_mm",
+    ] {
+        job.expect(label, "-1 ENOSYS");
+    }
+}
+
+#[test]
 fn an_x32_abi_syscall_kills_the_job() {
     if !sandbox_available() {
         return;

@@ -93,7 +93,10 @@ fn a_forked_program_sees_what_a_program_in_a_started_interpreter_sees() {
     // its own PYTHONPATH and library path; the program's process rewrites it).
     let forked_block = forked.stdout();
     for leak in ["ZYGOTE", "_sandpit_zygote", "libsandpit"] {
-        assert!(!forked_block.contains(leak), "{leak} visible to the program");
+        assert!(
+            !forked_block.contains(leak),
+            "{leak} visible to the program"
+        );
     }
     // The zygote's objects stay frozen (the collector leaves them alone, so their
     // pages stay shared); a started interpreter has frozen nothing.

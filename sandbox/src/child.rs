@@ -499,50 +499,50 @@ fn setup_and_run(
             "the parent went away",
         ));
     }
-    // 16b. A program that returns into its forked interpreter is forked now, before
-    //      init makes itself undumpable, and takes seccomp itself (`become_program`).
-    //      Landlock comes first, so init and the program share one Landlock domain
-    //      (as after an exec): in two sibling domains, Landlock's signal scoping
-    //      would stop init from killing what the program leaves behind. The
-    //      rlimits, stdio, uid and empty capability sets above it inherits too.
-    let mut forked_program = None;
-    if plan.kid_returns {
-        plan.landlock.restrict_self()?;
-        let start_fd = match &start_pipe {
-            Some((r, _)) => r.as_raw_fd(),
-            None => {
-                return Err(StepError::check(
-                    Step::ForkInterpreter,
-                    "plan",
-                    "a returning program needs the warm interpreter's start pipe",
-                ))
-            }
-        };
-        // SAFETY: this process is single-threaded (a copy of the single-threaded
-        // helper), so the child may allocate and use any library state.
-        match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
-            ForkResult::Child => {
-                // These fds close in `become_program`; their owners must not close
-                // them again (or close whatever reuses their numbers) on the way out.
-                std::mem::forget(job_pipe);
-                std::mem::forget(start_pipe);
-                return become_program(plan, fds, start_fd);
-            }
-            ForkResult::Parent { child } => forked_program = Some(child),
-        }
-    }
     // 17. Our init's /proc entries become root-owned and unreadable to the program.
     nix::sys::prctl::set_dumpable(false).at(Step::NotDumpable, "prctl(DUMPABLE)")?;
     // 18. Landlock: reads/exec only on the read-only trees, read/write (no exec) on the
     //     work dir and /tmp; no TCP; no signals or abstract sockets outside. Also sets
     //     no_new_privs.
-    if !plan.kid_returns {
-        plan.landlock.restrict_self()?;
-    }
+    plan.landlock.restrict_self()?;
     // 19. seccomp, last of the layers: from here on only allowlisted calls work.
     for prog in &plan.seccomp {
         seccompiler::apply_filter(prog)
             .map_err(|e| StepError::check(Step::Seccomp, "seccomp", e.to_string()))?;
+    }
+    // 19b. A program that returns into its forked interpreter is forked now, with
+    //      every layer of init's (one Landlock domain and one seccomp stack for the
+    //      job, as after an exec); it then only makes itself dumpable again and closes
+    //      init's fds (`become_program`).
+    let mut forked_program = None;
+    if plan.kid_returns {
+        let Some((start_r, start_w)) = &start_pipe else {
+            return Err(StepError::check(
+                Step::ForkInterpreter,
+                "plan",
+                "a returning program needs the warm interpreter's start pipe",
+            ));
+        };
+        let mut init_fds = vec![job_pipe.as_raw_fd(), start_w.as_raw_fd()];
+        init_fds.extend(
+            plan.trees
+                .iter()
+                .filter_map(|t| t.fd.as_ref().map(|f| f.as_raw_fd())),
+        );
+        init_fds.extend(fds.raw());
+        let start_fd = start_r.as_raw_fd();
+        // SAFETY: this process is single-threaded (a copy of the single-threaded
+        // helper), so the child may allocate and use any library state.
+        match unsafe { fork() }.at(Step::ForkInterpreter, "fork")? {
+            ForkResult::Child => {
+                // `become_program` closes these; their owners must not close them
+                // again (or whatever reuses their numbers) on the way out.
+                std::mem::forget(job_pipe);
+                std::mem::forget(start_pipe);
+                return become_program(fds, start_fd, &init_fds);
+            }
+            ForkResult::Parent { child } => forked_program = Some(child),
+        }
     }
     // 20. Parked, every layer in place: the job's data is only ever handled by this
     //     confined process (the kid's user, Landlock, seccomp). When it arrives, the
@@ -578,26 +578,27 @@ fn setup_and_run(
     match be_init(plan, interpreter, &job, fds, report)? {}
 }
 
-/// The program's own process, forked from init at 16b, on its way back into the
+/// The program's own process, forked from init at 19b, on its way back into the
 /// interpreter: what exec would have done (a process whose uid changed was left
 /// undumpable; exec of an ordinary file makes it dumpable again, so its /proc files
-/// are its own), then only its stdio, event fd and start pipe stay open, then
-/// seccomp, exactly as init takes it (Landlock it inherited from init). The report
-/// pipe closes last, so a failed layer is still reported.
+/// are its own: the one `prctl` seccomp lets through, `PRCTL_ALLOWED`), then every fd
+/// of init's closes but its stdio, event fd and start pipe; the report pipe last, so
+/// a failure is still reported.
 fn become_program(
-    plan: &ChildPlan,
     fds: &ChildFds,
     start_fd: RawFd,
+    init_fds: &[RawFd],
 ) -> Result<KidStart, StepError> {
     nix::sys::prctl::set_dumpable(true).at(Step::NotDumpable, "prctl(DUMPABLE)")?;
     let report_fd = fds.report_w.as_raw_fd();
-    close_all_but(&[0, 1, 2, 3, start_fd, report_fd]).at(Step::StdioSetup, "close_range")?;
-    for prog in &plan.seccomp {
-        seccompiler::apply_filter(prog)
-            .map_err(|e| StepError::check(Step::Seccomp, "seccomp", e.to_string()))?;
+    for &fd in init_fds {
+        if fd > 3 && fd != start_fd && fd != report_fd {
+            // SAFETY: closing an fd of init's that this process inherited; its
+            // owner is forgotten (or never dropped) in this process.
+            unsafe { libc::close(fd) };
+        }
     }
-    // SAFETY: closing our own copy of the report pipe; `fds` (which owns it) is
-    // forgotten by the caller in this process, never dropped.
+    // SAFETY: as above, last.
     unsafe { libc::close(report_fd) };
     Ok(KidStart { start_fd })
 }

@@ -14,10 +14,11 @@
 //!
 //! Argument filters the sandbox always applies to calls a policy allows:
 //! `ioctl` only for terminal queries, `clone` never with a `CLONE_NEW*` flag, `socket`
-//! only for AF_UNIX/AF_INET/AF_INET6.
+//! only for AF_UNIX/AF_INET/AF_INET6; and where the policy does not allow `prctl`,
+//! exactly `prctl(PR_SET_DUMPABLE, 1)` (see `PRCTL_ALLOWED`).
 
 use crate::policy::argument_filters::{
-    CLONE_FORBIDDEN_FLAGS, IOCTL_ALLOWED_REQUESTS, SOCKET_ALLOWED_FAMILIES,
+    CLONE_FORBIDDEN_FLAGS, IOCTL_ALLOWED_REQUESTS, PRCTL_ALLOWED, SOCKET_ALLOWED_FAMILIES,
 };
 use crate::policy::syscalls::{self, REQUIRED_BY_SANDBOX};
 use crate::policy::{DeniedAction, Policy};
@@ -193,6 +194,15 @@ pub fn compile(policy: &Policy) -> Result<CompiledSeccomp, SeccompError> {
         .chain(sc.deny.keys().map(String::as_str))
     {
         allow.insert(nr(name)?, vec![]);
+    }
+    if !allowed.contains(&"prctl") {
+        let (_, option, value) = PRCTL_ALLOWED;
+        let exact = SeccompCondition::new(1, SeccompCmpArgLen::Qword, SeccompCmpOp::Eq, value)
+            .map_err(|e| SeccompError::Build(e.to_string()))?;
+        allow.insert(
+            nr("prctl")?,
+            vec![rule(vec![cond(0, SeccompCmpOp::Eq, option)?, exact])?],
+        );
     }
     programs.push(build(
         allow,

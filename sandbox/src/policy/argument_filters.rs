@@ -44,6 +44,14 @@ pub const SOCKET_ALLOWED_FAMILIES: &[(&str, u64)] = &[
     ("AF_INET6", libc::AF_INET6 as u64),
 ];
 
+/// The one `prctl` call that passes even when a policy does not allow `prctl`:
+/// `PR_SET_DUMPABLE` with 1, making the calling process dumpable again. exec does
+/// exactly that for an interpreter started in the sandbox; a program forked from a
+/// warm interpreter (`zygote`) makes the call itself, under seccomp
+/// (`child::become_program`). Every other option still gets the policy's default
+/// action.
+pub const PRCTL_ALLOWED: (&str, u64, u64) = ("PR_SET_DUMPABLE", libc::PR_SET_DUMPABLE as u64, 1);
+
 /// One sentence per filtered call, for `policy explain`.
 pub fn describe() -> Vec<(&'static str, String)> {
     let names = |list: &[(&str, u64)]| list.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
@@ -70,6 +78,14 @@ pub fn describe() -> Vec<(&'static str, String)> {
                 names(SOCKET_ALLOWED_FAMILIES)
             ),
         ),
+        (
+            "prctl",
+            format!(
+                "when the policy does not allow it: only {} with 1 (a process making \
+                 itself dumpable, as exec does); every other option is refused",
+                PRCTL_ALLOWED.0
+            ),
+        ),
     ]
 }
 
@@ -90,6 +106,7 @@ mod tests {
         assert_eq!(ioctl("TIOCGWINSZ"), 0x5413);
         assert_eq!(ioctl("FIOCLEX"), 0x5451);
         assert_eq!(clone_forbidden_mask(), 0x7E02_0080);
+        assert_eq!((PRCTL_ALLOWED.1, PRCTL_ALLOWED.2), (4, 1));
         assert_eq!(
             SOCKET_ALLOWED_FAMILIES
                 .iter()
