@@ -185,6 +185,14 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
             ),
             Err(e) => r.line(false, &name, format!("{e:#}")),
         }
+        // How its jobs start (both ways are fully sandboxed; the fork is faster).
+        match profiles::warm_fork(&prepared) {
+            Ok(lib) => println!(
+                "      {name:<22} jobs fork from a warm interpreter ({})",
+                lib.display()
+            ),
+            Err(why) => println!("      {name:<22} each job starts its own interpreter: {why}"),
+        }
     }
     Ok(if r.failed { 1 } else { 0 })
 }

@@ -57,20 +57,26 @@ pub fn runtime_dir() -> Option<PathBuf> {
 }
 
 /// The zygote library for `profile`'s jobs, when they can fork from a warm
-/// interpreter: not turned off (`SANDPIT_WARM_FORK=off`), a profile that allows it
+/// interpreter; `None`: every job starts its own interpreter, as before.
+pub fn zygote_lib(profile: &PreparedProfile) -> Option<PathBuf> {
+    warm_fork(profile).ok()
+}
+
+/// The zygote library, or why there is none (`doctor` says which): not turned off
+/// (`SANDPIT_WARM_FORK=off`), a profile that allows it
 /// (`sandpit_sandbox::zygote::unsupported`), and the library found:
 /// `$SANDPIT_ZYGOTE_LIB`, else beside this binary (a build's `target/*/`), else
-/// `../lib/sandpit/` from it, else `/usr/lib/sandpit/`. `None`: every job starts its own interpreter, as before.
-pub fn zygote_lib(profile: &PreparedProfile) -> Option<PathBuf> {
+/// `../lib/sandpit/` from it, else `/usr/lib/sandpit/`.
+pub fn warm_fork(profile: &PreparedProfile) -> Result<PathBuf, String> {
     if std::env::var("SANDPIT_WARM_FORK").is_ok_and(|v| v == "off") {
-        return None;
+        return Err("SANDPIT_WARM_FORK=off".into());
     }
-    if sandpit_sandbox::zygote::unsupported(profile).is_some() {
-        return None;
+    if let Some(why) = sandpit_sandbox::zygote::unsupported(profile) {
+        return Err(why.into());
     }
     const NAME: &str = "libsandpit_zygote.so";
     if let Some(lib) = std::env::var_os("SANDPIT_ZYGOTE_LIB") {
-        return Some(PathBuf::from(lib));
+        return Ok(PathBuf::from(lib));
     }
     let dir = std::env::current_exe()
         .ok()
@@ -86,6 +92,7 @@ pub fn zygote_lib(profile: &PreparedProfile) -> Option<PathBuf> {
     .into_iter()
     .flatten()
     .find(|p| p.is_file())
+    .ok_or_else(|| format!("{NAME} not found (set SANDPIT_ZYGOTE_LIB)"))
 }
 
 /// Turn a validated policy into a prepared profile.
