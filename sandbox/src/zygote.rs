@@ -173,6 +173,15 @@ impl Zygote {
                 runtime.display()
             )));
         }
+        // The zygote runs this code with the runner's privileges (root): only files
+        // nobody else could have changed.
+        for path in [
+            bootstrap.join("sitecustomize.py"),
+            bootstrap.clone(),
+            lib.to_path_buf(),
+        ] {
+            only_ours(&path)?;
+        }
         let command = crate::launch::program_command(profile);
         let mut env: Vec<(String, String)> = command
             .env
@@ -324,6 +333,28 @@ impl Drop for Zygote {
 /// (with its `.pth` files, which would otherwise run in the zygote), and the user site
 /// directories under the program's home (`/work/.local`), where they exist on the
 /// host.
+/// `path` (and every directory above it) belongs to root or to us and is writable by
+/// no one else: what a process with our privileges may load and run.
+fn only_ours(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let full = path.canonicalize()?;
+    for p in full.ancestors() {
+        let m = std::fs::metadata(p)?;
+        let sticky_dir = m.is_dir() && m.mode() & 0o1000 != 0;
+        if (m.uid() != 0 && m.uid() != me) || (m.mode() & 0o022 != 0 && !sticky_dir) {
+            return Err(io::Error::other(format!(
+                "{} is not trusted to run as the runner: {} belongs to uid {} with mode {:o}",
+                path.display(),
+                p.display(),
+                m.uid(),
+                m.mode() & 0o7777
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Host directories an interpreter reads while it starts that a sandbox does not bind
 /// (unless its policy does).
 const HOST_ONLY_AT_START: &[&str] = &["/usr/lib/locale"];
@@ -363,4 +394,33 @@ fn hidden_dirs(profile: &PreparedProfile) -> io::Result<Vec<CString>> {
                 .map_err(|_| io::Error::other("NUL byte in a path"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn code_others_could_change_is_never_run_as_the_runner() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let hook = dir.path().join("hook").join("sitecustomize.py");
+        std::fs::create_dir(hook.parent().unwrap()).unwrap();
+        std::fs::write(&hook, "pass\n").unwrap();
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        mode(dir.path(), 0o755);
+        mode(hook.parent().unwrap(), 0o755);
+        mode(&hook, 0o644);
+        only_ours(&hook).expect("a file only we can change");
+        mode(&hook, 0o666);
+        assert!(only_ours(&hook).is_err(), "a world-writable file");
+        mode(&hook, 0o644);
+        mode(hook.parent().unwrap(), 0o775);
+        assert!(
+            only_ours(&hook).is_err(),
+            "a group-writable directory above it"
+        );
+    }
 }
