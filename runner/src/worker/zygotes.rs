@@ -2,18 +2,29 @@
 //! pool asks it for helpers instead of exec'ing them, so no job pays for an
 //! interpreter's start. Started on first use; a zygote that stops answering is
 //! replaced once per request, and if that fails too the caller starts its helper the
-//! ordinary way.
+//! ordinary way, and so do the requests of the next half minute (a zygote that can't
+//! start must not cost every job a failed start).
 
 use sandpit_sandbox::spec::PreparedProfile;
 use sandpit_sandbox::zygote::{ForkedHelper, Zygote};
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long jobs start their own interpreter after a zygote could not be started.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
 
 pub struct ZygoteSlot {
     profile: Arc<PreparedProfile>,
     lib: PathBuf,
-    running: Mutex<Option<Zygote>>,
+    running: Mutex<Running>,
+}
+
+#[derive(Default)]
+struct Running {
+    zygote: Option<Zygote>,
+    failed_at: Option<Instant>,
 }
 
 impl ZygoteSlot {
@@ -21,7 +32,7 @@ impl ZygoteSlot {
         ZygoteSlot {
             profile,
             lib,
-            running: Mutex::new(None),
+            running: Mutex::new(Running::default()),
         }
     }
 
@@ -31,7 +42,7 @@ impl ZygoteSlot {
             .running
             .lock()
             .map_err(|_| io::Error::other("zygote lock poisoned"))?;
-        if let Some(z) = running.as_ref() {
+        if let Some(z) = running.zygote.as_ref() {
             match z.fork_helper() {
                 Ok(h) => return Ok(h),
                 Err(e) => {
@@ -39,11 +50,25 @@ impl ZygoteSlot {
                 }
             }
         }
-        *running = None; // a zygote that failed once is killed and not asked again
-        let z = Zygote::spawn(&self.profile, &self.lib)?;
-        tracing::info!(profile = %self.profile.policy.name, pid = z.id(), "jobs fork from a warm interpreter");
-        let h = z.fork_helper()?;
-        *running = Some(z);
-        Ok(h)
+        running.zygote = None; // a zygote that failed once is killed and not asked again
+        if running.failed_at.is_some_and(|t| t.elapsed() < RETRY_AFTER) {
+            return Err(io::Error::other("no zygote (it failed to start recently)"));
+        }
+        let started = Zygote::spawn(&self.profile, &self.lib).and_then(|z| {
+            let h = z.fork_helper()?;
+            Ok((z, h))
+        });
+        match started {
+            Ok((z, h)) => {
+                tracing::info!(profile = %self.profile.policy.name, pid = z.id(), "jobs fork from a warm interpreter");
+                running.zygote = Some(z);
+                running.failed_at = None;
+                Ok(h)
+            }
+            Err(e) => {
+                running.failed_at = Some(Instant::now());
+                Err(e)
+            }
+        }
     }
 }
