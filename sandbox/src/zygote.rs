@@ -3,7 +3,8 @@
 //! A zygote is the profile's interpreter started once, on the host, as
 //! `python3 /work/main.py` with the program's clean environment, in a private mount
 //! namespace that hides what the sandbox would not show it (host site-packages and
-//! their `.pth` files, user site directories under `/work`). Its start-up hook
+//! their `.pth` files, user site directories under `/work`, locales) and has a `/tmp`
+//! of its own; the policy's preloads are imported there once. Its start-up hook
 //! (`_sandpit_zygote` in the kid runtime) loads this crate as a C library and loops:
 //! [`receive_request`], `os.fork()`, [`reply`] with the helper's pid; the forked
 //! helper calls [`become_helper`], which runs the ordinary helper protocol
@@ -129,8 +130,6 @@ pub fn become_helper(fds: [RawFd; HELPER_FDS]) -> KidStart {
 pub fn unsupported(profile: &PreparedProfile) -> Option<&'static str> {
     if profile.runtime_dir.is_none() {
         Some("the kid runtime is off (the zygote's start-up hook is part of it)")
-    } else if !profile.policy.runtime.preload.is_empty() {
-        Some("the policy preloads modules (a preloaded library may start threads)")
     } else if profile.host.ids != IdMapping::Root {
         Some("the runner is not root (the zygote's private mount namespace needs it)")
     } else {
@@ -236,6 +235,18 @@ impl Zygote {
                     none,
                     libc::MS_REC | libc::MS_PRIVATE,
                     std::ptr::null(),
+                ) < 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+                // A /tmp of its own, as a sandbox has: what preloaded modules write
+                // there at import (matplotlib's config dir) stays in the zygote.
+                if libc::mount(
+                    c"tmpfs".as_ptr(),
+                    c"/tmp".as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                    c"size=16m,mode=1777".as_ptr().cast(),
                 ) < 0
                 {
                     return Err(io::Error::last_os_error());

@@ -43,8 +43,41 @@ def _sandpit_rewrite_environ_block(ctypes):
     ctypes.memmove(start, block, len(block))
 
 
+def _sandpit_preload():
+    """The policy's `[runtime] preload` modules, imported once here for every job.
+
+    As the kid runtime does in a started interpreter (and with the same prebuilt
+    matplotlib cache linked into MPLCONFIGDIR first; /tmp is the zygote's own). A
+    module that fails to import is forgotten; the job's interpreter then tries it
+    again, as a started one would.
+    """
+    names = [n for n in os.environ.get("SANDPIT_PRELOAD", "").split(",") if n]
+    if not names:
+        return
+    if os.environ.get("MPLBACKEND") == "module://sandpit_mpl":
+        source = os.environ.get("SANDPIT_MPL_CACHE") or os.path.join(
+            sys.prefix, "share", "sandpit", "mpl"
+        )
+        target = os.environ.get("MPLCONFIGDIR", "/tmp/matplotlib")
+        try:
+            os.makedirs(target, 0o700, exist_ok=True)
+            for name in os.listdir(source):
+                os.symlink(os.path.join(source, name), os.path.join(target, name))
+        except OSError:
+            pass
+    for name in names:
+        before = set(sys.modules)
+        try:
+            __import__(name)
+        except BaseException:
+            for loaded in set(sys.modules) - before:
+                del sys.modules[loaded]
+
+
 def _sandpit_serve():
+    _sandpit_preload()
     before = set(sys.modules)
+    cache_before = set(sys.path_importer_cache)
     import ctypes
 
     socket_fd = int(os.environ.pop("SANDPIT_ZYGOTE_FD"))
@@ -90,7 +123,6 @@ def _sandpit_serve():
         _ctypes.dlclose(zygote._handle)
     except OSError:
         pass
-    ctypes_dir = os.path.dirname(ctypes.__file__)
     del zygote, _ctypes
     for name in set(sys.modules) - before:
         del sys.modules[name]
@@ -105,7 +137,7 @@ def _sandpit_serve():
         if entry in sys.path and not os.path.isdir(entry):
             sys.path.remove(entry)
     for entry in list(sys.path_importer_cache):
-        if entry == here or entry == ctypes_dir:
+        if entry == here or entry not in cache_before:
             del sys.path_importer_cache[entry]
     os.environ["PYTHONPATH"] = runtime
     # The helper ignores SIGINT; an interpreter started in the sandbox inherits that
