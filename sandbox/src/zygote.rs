@@ -3,8 +3,8 @@
 //! A zygote is the profile's interpreter started once, on the host, as
 //! `python3 /work/main.py` with the program's clean environment, in a private mount
 //! namespace that hides what the sandbox would not show it (host site-packages and
-//! their `.pth` files, user site directories under `/work`, locales) and has a `/tmp`
-//! of its own; the policy's preloads are imported there once. Its start-up hook
+//! their `.pth` files, user site directories under `/work`, locales); the policy's
+//! preloads are imported there once. Its start-up hook
 //! (`_sandpit_zygote` in the kid runtime) loads this crate as a C library and loops:
 //! [`receive_request`], `os.fork()`, [`reply`] with the helper's pid; the forked
 //! helper calls [`become_helper`], which runs the ordinary helper protocol
@@ -235,18 +235,6 @@ impl Zygote {
                     none,
                     libc::MS_REC | libc::MS_PRIVATE,
                     std::ptr::null(),
-                ) < 0
-                {
-                    return Err(io::Error::last_os_error());
-                }
-                // A /tmp of its own, as a sandbox has: what preloaded modules write
-                // there at import (matplotlib's config dir) stays in the zygote.
-                if libc::mount(
-                    c"tmpfs".as_ptr(),
-                    c"/tmp".as_ptr(),
-                    c"tmpfs".as_ptr(),
-                    libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                    c"size=16m,mode=1777".as_ptr().cast(),
                 ) < 0
                 {
                     return Err(io::Error::last_os_error());

@@ -46,32 +46,38 @@ def _sandpit_rewrite_environ_block(ctypes):
 def _sandpit_preload():
     """The policy's `[runtime] preload` modules, imported once here for every job.
 
-    As the kid runtime does in a started interpreter (and with the same prebuilt
-    matplotlib cache linked into MPLCONFIGDIR first; /tmp is the zygote's own). A
-    module that fails to import is forgotten; the job's interpreter then tries it
-    again, as a started one would.
+    A module that fails to import is forgotten; the job's interpreter then tries it
+    again, as a started one would. matplotlib reads its config dir while it loads:
+    here that is the prebuilt, read-only cache the kid runtime links into each job's
+    MPLCONFIGDIR (nothing is written on the host), and the directory it remembered
+    is forgotten again, so a job's matplotlib uses the job's own.
     """
     names = [n for n in os.environ.get("SANDPIT_PRELOAD", "").split(",") if n]
     if not names:
         return
-    if os.environ.get("MPLBACKEND") == "module://sandpit_mpl":
-        source = os.environ.get("SANDPIT_MPL_CACHE") or os.path.join(
+    mpl = os.environ.get("MPLBACKEND") == "module://sandpit_mpl"
+    config_dir = os.environ.get("MPLCONFIGDIR")
+    if mpl:
+        os.environ["MPLCONFIGDIR"] = os.environ.get("SANDPIT_MPL_CACHE") or os.path.join(
             sys.prefix, "share", "sandpit", "mpl"
         )
-        target = os.environ.get("MPLCONFIGDIR", "/tmp/matplotlib")
-        try:
-            os.makedirs(target, 0o700, exist_ok=True)
-            for name in os.listdir(source):
-                os.symlink(os.path.join(source, name), os.path.join(target, name))
-        except OSError:
-            pass
-    for name in names:
-        before = set(sys.modules)
-        try:
-            __import__(name)
-        except BaseException:
-            for loaded in set(sys.modules) - before:
-                del sys.modules[loaded]
+    try:
+        for name in names:
+            before = set(sys.modules)
+            try:
+                __import__(name)
+            except BaseException:
+                for loaded in set(sys.modules) - before:
+                    del sys.modules[loaded]
+    finally:
+        if mpl:
+            if config_dir is None:
+                del os.environ["MPLCONFIGDIR"]
+            else:
+                os.environ["MPLCONFIGDIR"] = config_dir
+            matplotlib = sys.modules.get("matplotlib")
+            for name in ("get_configdir", "get_cachedir"):
+                getattr(getattr(matplotlib, name, None), "cache_clear", lambda: None)()
 
 
 def _sandpit_serve():
