@@ -57,7 +57,8 @@ impl AsyncHelper {
                     let stdout = pipe::Receiver::from_owned_fd(h.stdout)?;
                     return Self::start(profile, process, Box::new(stdin), Box::new(stdout)).await;
                 }
-                Err(e) => tracing::error!("could not fork a helper, exec'ing one: {e}"),
+                // The zygote's slot has logged why (once, not for every job).
+                Err(e) => tracing::debug!("could not fork a helper, exec'ing one: {e}"),
             }
         }
         let mut child = Command::from(helper_client::helper_command())

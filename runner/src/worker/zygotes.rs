@@ -52,7 +52,11 @@ impl ZygoteSlot {
         }
         running.zygote = None; // a zygote that failed once is killed and not asked again
         if running.failed_at.is_some_and(|t| t.elapsed() < RETRY_AFTER) {
-            return Err(io::Error::other("no zygote (it failed to start recently)"));
+            // Said once when it failed; not again for every job meanwhile.
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "no zygote (it failed to start recently)",
+            ));
         }
         let started = Zygote::spawn(&self.profile, &self.lib).and_then(|z| {
             let h = z.fork_helper()?;
@@ -66,6 +70,7 @@ impl ZygoteSlot {
                 Ok(h)
             }
             Err(e) => {
+                tracing::error!(profile = %self.profile.policy.name, "could not start a warm interpreter, jobs start their own for {}s: {e}", RETRY_AFTER.as_secs());
                 running.failed_at = Some(Instant::now());
                 Err(e)
             }
