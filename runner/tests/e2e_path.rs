@@ -222,7 +222,9 @@ async fn a_runner_killed_mid_job_leaves_it_runner_lost_and_no_sandbox_process_be
     );
     let id = stack.submit(&code(&program)).await;
     let mut w = stack.watch(&id).await;
-    w.until_stdout("started", &stack).await;
+    // Unbuffered, print writes the text and the newline separately: wait for both,
+    // so everything the program wrote has reached the server before the kill.
+    w.until_stdout("started\n", &stack).await;
     assert!(
         eventually(Duration::from_secs(10), || !processes_with(&mark)
             .is_empty()),
