@@ -11,6 +11,7 @@
 
 use sandpit_sandbox::frames::{encode_named, write_frame, Kind};
 use sandpit_sandbox::helper::HELPER_ARG;
+use sandpit_sandbox::netns::NetnsLease;
 use sandpit_sandbox::spec::{JobInput, PreparedProfile, WarmSpec};
 use sandpit_sandbox::zygote::{ForkedHelper, Zygote};
 use std::fs::File;
@@ -31,6 +32,8 @@ pub enum HelperChild {
     Exec(Child),
     Forked {
         pidfd: OwnedFd,
+        /// The network namespace lent to its sandbox (closed with it).
+        _netns: NetnsLease,
         /// `exec`'s own zygote, which lives as long as its one helper needs it.
         _zygote: Option<Zygote>,
     },
@@ -124,6 +127,7 @@ pub fn from_zygote(
     Ok(HelperProcess {
         child: HelperChild::Forked {
             pidfd: forked.pidfd,
+            _netns: forked.netns,
             _zygote: zygote,
         },
         stdin,

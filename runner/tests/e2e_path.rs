@@ -156,6 +156,89 @@ async fn input_typed_before_the_job_starts_waits_for_it() {
     assert_eq!(result["stdout"], "Name? hi Ada\n");
 }
 
+/// The network namespace a job runs in: its inode, and what the job can do with it.
+const NETWORK_VIEW: &str = r#"import os, socket
+print('netns', os.stat('/proc/self/ns/net').st_ino, flush=True)
+up = [l.split(':')[0].strip() for l in open('/proc/self/net/dev').readlines()[2:]]
+print('interfaces', up)
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))
+    print('udp sent')
+except OSError as e:
+    print(f'udp {e.errno}')
+print('ready')
+input()
+"#;
+
+fn netns_of(stdout: &str) -> u64 {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("netns "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no netns line in {stdout:?}"))
+}
+
+/// Forked sandboxes join empty network namespaces the runner lends them instead of
+/// making one per job (sandbox/src/netns.rs): two jobs running at the same time never
+/// share one, none is the host's, a later job reuses one a finished job gave back,
+/// and in every one the only interface is a loopback that is down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_running_at_once_never_share_a_network_namespace_and_later_jobs_reuse_one() {
+    if !sandbox_available() {
+        return;
+    }
+    let host = std::fs::metadata("/proc/self/ns/net")
+        .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+        .expect("our own netns");
+    let stack = Stack::full(opts());
+    let (a, b) = (
+        stack.submit(&code(NETWORK_VIEW)).await,
+        stack.submit(&code(NETWORK_VIEW)).await,
+    );
+    let (mut wa, mut wb) = (stack.watch(&a).await, stack.watch(&b).await);
+    // Both wait in input() here: both sandboxes are alive at once.
+    let seen_a = wa.until_stdout("ready", &stack).await;
+    let seen_b = wb.until_stdout("ready", &stack).await;
+    let text = |frames: &[Value]| -> String {
+        frames
+            .iter()
+            .filter(|f| f["type"] == "stdout")
+            .filter_map(|f| f["data"].as_str())
+            .collect()
+    };
+    let (out_a, out_b) = (text(&seen_a), text(&seen_b));
+    let (ns_a, ns_b) = (netns_of(&out_a), netns_of(&out_b));
+    assert_ne!(ns_a, ns_b, "two live jobs share a network namespace");
+    assert!(
+        ns_a != host && ns_b != host,
+        "a job in the host's namespace"
+    );
+    for out in [&out_a, &out_b] {
+        assert!(
+            out.contains("interfaces ['lo']") && out.contains("udp 101"),
+            "only a loopback that is down (ENETUNREACH): {out}"
+        );
+    }
+    for w in [&mut wa, &mut wb] {
+        w.send(json!({"type": "stdin", "data": "\n"})).await;
+        let end = w.until_close(&stack).await;
+        assert_eq!(end.result()["status"], "ok", "{}", stack.logs());
+    }
+    // Their namespaces went back to the runner and serve the sandboxes parked next.
+    let c = stack.submit(&code(NETWORK_VIEW)).await;
+    let mut wc = stack.watch(&c).await;
+    let out_c = text(&wc.until_stdout("ready", &stack).await);
+    let ns_c = netns_of(&out_c);
+    assert!(
+        ns_c == ns_a || ns_c == ns_b,
+        "a later job reuses a namespace given back ({ns_c} not in {ns_a}, {ns_b})\n{}",
+        stack.logs()
+    );
+    assert!(out_c.contains("udp 101"), "{out_c}");
+    wc.send(json!({"type": "stdin", "data": "\n"})).await;
+    assert_eq!(wc.until_close(&stack).await.result()["status"], "ok");
+}
+
 /// An endless loop, which only a cancel (or the 10 s wall limit: `timeout`) ends.
 const ENDLESS: &str = "print('looping', flush=True)\nwhile True:\n    pass\n";
 

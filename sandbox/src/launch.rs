@@ -140,7 +140,10 @@ pub enum Forked {
 /// confined) can return through these frames into the interpreter below them.
 pub fn park_forked(profile: &PreparedProfile, tag: &str) -> Result<Forked, StepError> {
     let prepared = prepare(profile, tag, true)?;
-    match crate::sys::clone_like_fork(SANDBOX_NAMESPACES.bits()).at(Step::Clone, "clone")? {
+    // No new network namespace: a forked helper has joined the empty one the runner
+    // lent it (`zygote::become_helper`, `netns`), and its sandbox inherits that.
+    let namespaces = SANDBOX_NAMESPACES.difference(CloneFlags::CLONE_NEWNET);
+    match crate::sys::clone_like_fork(namespaces.bits()).at(Step::Clone, "clone")? {
         None => {
             let kid = child_main_forked(&prepared.plan, &prepared.child_fds);
             // The helper's side (cgroup, uid slot, pipe ends) is the helper's to

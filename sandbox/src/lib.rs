@@ -5,7 +5,8 @@
 //! `interp` (which interpreter, which files of it), `launch` (parent side of set-up),
 //! `child` (the sandboxed side, top to bottom), `supervise` (the poll loop and the
 //! verdict), `helper` (the per-job process the runner starts), `frames` (the byte
-//! protocol between runner and helper), `zygote` (warm interpreters that fork jobs).
+//! protocol between runner and helper), `zygote` (warm interpreters that fork jobs),
+//! `netns` (empty network namespaces lent to one forked sandbox at a time).
 
 pub mod cgroup;
 pub mod child;
@@ -17,6 +18,7 @@ pub mod hostids;
 pub mod interp;
 pub mod landlock_rules;
 pub mod launch;
+pub mod netns;
 pub mod policy;
 pub mod report;
 pub mod seccomp;

@@ -15,10 +15,12 @@
 //! `/work/main.py` as a script.
 //!
 //! No job data ever reaches the zygote: it only forks. The runner's side is
-//! [`Zygote`]: it starts one and asks it for helpers.
+//! [`Zygote`]: it starts one and asks it for helpers, lending each an empty network
+//! namespace (`netns`) that its sandbox joins instead of making one.
 
 use crate::child::KidStart;
 use crate::hostids::IdMapping;
+use crate::netns::{NetnsLease, NetnsPool};
 use crate::spec::{PreparedProfile, RUNTIME_MOUNT};
 use nix::sys::socket::{
     recvmsg, sendmsg, setsockopt, socketpair, sockopt, AddressFamily, ControlMessage,
@@ -26,11 +28,12 @@ use nix::sys::socket::{
 };
 use std::ffi::CString;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The fd on which a zygote receives requests.
@@ -38,16 +41,16 @@ pub const ZYGOTE_FD: RawFd = 3;
 /// The start-up hook's directory inside the kid runtime (on the zygote's PYTHONPATH
 /// instead of the runtime itself).
 pub const BOOTSTRAP_DIR: &str = "_sandpit_zygote";
-/// The helper's three fds: its stdin (frames from the runner), stdout (frames to the
-/// runner), stderr (the runner's log).
-pub const HELPER_FDS: usize = 3;
+/// The helper's four fds: its stdin (frames from the runner), stdout (frames to the
+/// runner), stderr (the runner's log), and the network namespace its sandbox joins.
+pub const HELPER_FDS: usize = 4;
 /// How long the runner waits for a zygote to answer before giving up on it.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------
 // The zygote's side.
 
-/// The next request on the runner's socket: the helper's three fds. `Err` when the
+/// The next request on the runner's socket: the helper's four fds. `Err` when the
 /// runner went away (end of file) or the socket broke: the zygote then exits.
 pub fn receive_request(socket: RawFd) -> io::Result<[OwnedFd; HELPER_FDS]> {
     loop {
@@ -94,9 +97,9 @@ pub fn reply(socket: RawFd, pid: libc::pid_t) -> io::Result<()> {
 }
 
 /// In a helper the zygote just forked (with `os.fork`, so the interpreter did its own
-/// fork bookkeeping): the request's fds become 0–2, every other fd closes (the
-/// zygote's socket among them), then the helper protocol runs. Returns only in the
-/// job's program process.
+/// fork bookkeeping): the helper joins the lent network namespace, the request's
+/// pipes become fds 0–2, every other fd closes (the zygote's socket among them), then
+/// the helper protocol runs. Returns only in the job's program process.
 pub fn become_helper(fds: [RawFd; HELPER_FDS]) -> KidStart {
     let fail = |what: &str| -> ! {
         let msg = format!("sandpit zygote: helper set-up failed: {what}\n");
@@ -110,7 +113,16 @@ pub fn become_helper(fds: [RawFd; HELPER_FDS]) -> KidStart {
     if fds.iter().any(|&fd| fd <= 2) {
         fail("fds");
     }
-    for (target, fd) in fds.iter().enumerate() {
+    let [stdin, stdout, stderr, netns] = fds;
+    // SAFETY: the zygote received this fd for us and closes its copy only after the
+    // fork; it stays open until close_range below.
+    let netns = unsafe { BorrowedFd::borrow_raw(netns) };
+    // Fail closed: a helper that can't join its namespace builds no sandbox (its
+    // sandbox would otherwise share the zygote's, the host's, network).
+    if crate::netns::join(netns).is_err() {
+        fail("setns(network namespace)");
+    }
+    for (target, fd) in [stdin, stdout, stderr].iter().enumerate() {
         // SAFETY: dup2 onto this process's own stdio; both fds are valid.
         if unsafe { libc::dup2(*fd, target as RawFd) } < 0 {
             fail("dup2");
@@ -141,6 +153,7 @@ pub fn unsupported(profile: &PreparedProfile) -> Option<&'static str> {
 pub struct Zygote {
     child: Child,
     socket: OwnedFd,
+    netns: Arc<NetnsPool>,
 }
 
 /// A helper forked by a zygote: not our child, so it is watched and killed through a
@@ -152,6 +165,9 @@ pub struct ForkedHelper {
     pub stdin: OwnedFd,
     /// Frames from the helper.
     pub stdout: OwnedFd,
+    /// The network namespace its sandbox joined: give it back once the helper has
+    /// exited normally, drop it otherwise.
+    pub netns: NetnsLease,
 }
 
 impl Zygote {
@@ -269,16 +285,23 @@ impl Zygote {
         Ok(Zygote {
             child,
             socket: ours,
+            netns: NetnsPool::new(),
         })
     }
 
     /// Fork a helper. Blocking (at most `ANSWER_TIMEOUT`); an error means this zygote
     /// is no use any more.
     pub fn fork_helper(&self) -> io::Result<ForkedHelper> {
+        let netns = self.netns.lease()?;
         let (in_r, in_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let err = io::stderr().as_fd().try_clone_to_owned()?;
-        let fds = [in_r.as_raw_fd(), out_w.as_raw_fd(), err.as_raw_fd()];
+        let fds = [
+            in_r.as_raw_fd(),
+            out_w.as_raw_fd(),
+            err.as_raw_fd(),
+            netns.fd().as_raw_fd(),
+        ];
         let cmsg = [ControlMessage::ScmRights(&fds)];
         sendmsg::<()>(
             self.socket.as_raw_fd(),
@@ -310,6 +333,7 @@ impl Zygote {
             pidfd,
             stdin: in_w,
             stdout: out_r,
+            netns,
         })
     }
 

@@ -6,6 +6,7 @@
 use super::zygotes::ZygoteSlot;
 use crate::helper_client;
 use sandpit_sandbox::frames::{write_frame, FrameBuffer, Kind};
+use sandpit_sandbox::netns::NetnsLease;
 use sandpit_sandbox::spec::PreparedProfile;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -16,10 +17,13 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 /// The helper's process: our child, or a zygote's child watched through a pidfd
-/// (readable once it has exited).
+/// (readable once it has exited), with the network namespace lent to its sandbox.
 enum Process {
     Exec(Child),
-    Forked(Arc<OwnedFd>),
+    Forked {
+        pidfd: Arc<OwnedFd>,
+        netns: Option<NetnsLease>,
+    },
 }
 
 pub struct AsyncHelper {
@@ -30,6 +34,9 @@ pub struct AsyncHelper {
     buf: FrameBuffer,
     /// Read buffer, kept across reads (a job's output arrives in many small reads).
     chunk: Box<[u8]>,
+    /// The helper sent its outcome: its sandbox's init has been reaped, so nothing of
+    /// the job runs any more once the helper itself has exited.
+    saw_outcome: bool,
 }
 
 pub fn frame(kind: Kind, payload: &[u8]) -> Vec<u8> {
@@ -52,7 +59,10 @@ impl AsyncHelper {
                 .map_err(io::Error::other)?;
             match forked {
                 Ok(h) => {
-                    let process = Process::Forked(Arc::new(h.pidfd));
+                    let process = Process::Forked {
+                        pidfd: Arc::new(h.pidfd),
+                        netns: Some(h.netns),
+                    };
                     let stdin = pipe::Sender::from_owned_fd(h.stdin)?;
                     let stdout = pipe::Receiver::from_owned_fd(h.stdout)?;
                     return Self::start(profile, process, Box::new(stdin), Box::new(stdout)).await;
@@ -107,6 +117,7 @@ impl AsyncHelper {
             stdout,
             buf: FrameBuffer::default(),
             chunk: vec![0u8; 64 << 10].into_boxed_slice(),
+            saw_outcome: false,
         })
     }
 
@@ -114,6 +125,7 @@ impl AsyncHelper {
     pub async fn next_frame(&mut self) -> io::Result<Option<(Kind, Vec<u8>)>> {
         loop {
             if let Some(f) = self.buf.next_frame()? {
+                self.saw_outcome |= f.0 == Kind::Outcome;
                 return Ok(Some(f));
             }
             let n = self.stdout.read(&mut self.chunk).await?;
@@ -154,11 +166,16 @@ impl AsyncHelper {
             Process::Exec(child) => {
                 let _ = child.wait().await;
             }
-            Process::Forked(pidfd) => {
+            Process::Forked { pidfd, netns } => {
                 // It exits right after its outcome: a short wait on a blocking thread.
                 let pidfd = Arc::clone(pidfd);
-                let _ =
+                let waited =
                     tokio::task::spawn_blocking(move || helper_client::wait_pidfd(&pidfd)).await;
+                // Its namespace serves the next sandbox only if this job is known to be
+                // over; otherwise it is closed with the lease.
+                if let (Ok(()), true, Some(lease)) = (waited, self.saw_outcome, netns.take()) {
+                    lease.give_back();
+                }
             }
         }
     }
@@ -169,7 +186,7 @@ impl Drop for AsyncHelper {
     /// more (a cancelled task, a dropped pool) must not keep its sandbox. After a
     /// `wait` the process has exited and the signal finds nothing.
     fn drop(&mut self) {
-        if let Process::Forked(pidfd) = &self.process {
+        if let Process::Forked { pidfd, .. } = &self.process {
             let _ = sandpit_sandbox::sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
         }
     }

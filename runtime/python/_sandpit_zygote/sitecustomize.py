@@ -93,8 +93,9 @@ def _sandpit_serve():
     zygote = ctypes.PyDLL(library)  # PyDLL: the interpreter's lock stays held
     zygote.sandpit_zygote_receive.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
     zygote.sandpit_zygote_reply.argtypes = [ctypes.c_int, ctypes.c_int]
-    zygote.sandpit_zygote_helper.argtypes = [ctypes.c_int] * 3
-    fds = (ctypes.c_int * 3)()
+    zygote.sandpit_zygote_helper.argtypes = [ctypes.POINTER(ctypes.c_int)]
+    # The helper's stdin, stdout, stderr and the network namespace it joins.
+    fds = (ctypes.c_int * 4)()
     # Everything the zygote made so far is left alone by the collector from now on,
     # so the pages holding it stay shared with every forked job (copy-on-write).
     import gc
@@ -106,7 +107,7 @@ def _sandpit_serve():
         helper = os.fork()
         if helper == 0:
             # Returns only in the job's program process.
-            start_fd = zygote.sandpit_zygote_helper(fds[0], fds[1], fds[2])
+            start_fd = zygote.sandpit_zygote_helper(fds)
             break
         for fd in fds:
             os.close(fd)
