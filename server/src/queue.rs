@@ -90,6 +90,10 @@ pub async fn claim(
 /// Forwards what a final step stored to watchers and metrics.
 pub fn announce_finished(state: &AppState, job_id: &str, finished: &Finished) {
     state.hub.publish(job_id, &finished.frames);
+    // A runner's control poll for this job ends now instead of at its timeout, so the
+    // runner's connection is free for its next request (a runner that dropped the
+    // request instead would pay for a new connection per job).
+    state.hub.poke_control(job_id);
     if let Some(run_ms) = finished.run_ms {
         if !finished.duplicate {
             state.metrics.observe_run(run_ms);

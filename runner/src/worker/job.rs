@@ -15,7 +15,7 @@ use sandpit_sandbox::spec::{CollectQuota, JobInput, Outcome, Status};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Files kept for a session after a run (the server re-checks the same quota).
 pub const SESSION_QUOTA: CollectQuota = CollectQuota {
@@ -170,6 +170,9 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
     }
 
     let (cancel_tx, cancel_rx) = mpsc::channel::<()>(4);
+    // Set when the job is over: the control and lease tasks then stop at their next
+    // step, without dropping a request in flight (that would close its connection).
+    let (over_tx, over) = watch::channel(false);
     let batcher = EventBatcher::start(
         ctx.api.clone(),
         claim.job_id.clone(),
@@ -182,6 +185,7 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
         claim.lease_id.clone(),
         helper.to_helper.clone(),
         cancel_tx.clone(),
+        over.clone(),
     ));
     let heartbeat = tokio::spawn(keep_lease(
         ctx.api.clone(),
@@ -189,6 +193,7 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
         claim.lease_id.clone(),
         Duration::from_secs_f64(claim.heartbeat_seconds.clamp(0.2, 60.0)),
         cancel_tx,
+        over,
     ));
     let canceller = tokio::spawn(forward_cancel(cancel_rx, helper.to_helper.clone()));
 
@@ -205,8 +210,10 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
             }
         }
     }
-    control.abort();
-    heartbeat.abort();
+    // The server answers a pending control poll once the result is in; the task ends
+    // then. Neither task is waited for.
+    let _ = over_tx.send(true);
+    drop((control, heartbeat));
     canceller.abort();
     helper.wait().await;
     let outcome =
@@ -236,21 +243,30 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
     Ok((value, output_files, batcher))
 }
 
-/// Long-poll the server for stdin and cancel, and pass them to the sandbox.
+/// Long-poll the server for stdin and cancel, and pass them to the sandbox, until
+/// the job is `over`.
 async fn relay_control(
     api: Api,
     job: String,
     lease: String,
     to_helper: mpsc::Sender<Vec<u8>>,
     cancel: mpsc::Sender<()>,
+    mut over: watch::Receiver<bool>,
 ) {
     let mut after = 0u64;
     let mut pause = Duration::from_millis(200);
     loop {
-        match api
+        if is_over(&over) {
+            return;
+        }
+        let answer = api
             .control(&job, &lease, after, Duration::from_secs(20))
-            .await
-        {
+            .await;
+        if is_over(&over) {
+            // The server ended the poll because the job is final: nothing to relay.
+            return;
+        }
+        match answer {
             Ok(c) => {
                 pause = Duration::from_millis(200);
                 for chunk in c.stdin {
@@ -271,7 +287,10 @@ async fn relay_control(
                 }
             }
             Err(e) if e.retry => {
-                tokio::time::sleep(pause).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = over.changed() => return,
+                }
                 pause = (pause * 2).min(Duration::from_secs(5));
             }
             Err(e) => {
@@ -284,18 +303,28 @@ async fn relay_control(
     }
 }
 
-/// Renew the lease while the job runs; a cancel request in the answer stops the job.
+/// The job is over (or its runner task ended without saying so).
+fn is_over(over: &watch::Receiver<bool>) -> bool {
+    *over.borrow() || over.has_changed().is_err()
+}
+
+/// Renew the lease while the job runs (until it is `over`); a cancel request in the
+/// answer stops the job.
 async fn keep_lease(
     api: Api,
     job: String,
     lease: String,
     every: Duration,
     cancel: mpsc::Sender<()>,
+    mut over: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = over.changed() => return,
+        }
         match api.heartbeat(&job, &lease).await {
             Ok(ack) if ack.cancel => {
                 let _ = cancel.send(()).await;

@@ -165,3 +165,52 @@ async fn an_oversized_websocket_message_closes_only_that_socket() {
     let mut polite = t.watch(&job).await;
     assert_eq!(polite.next().await.unwrap()["status"], "queued");
 }
+
+#[tokio::test]
+async fn a_pending_control_poll_ends_when_the_job_becomes_final() {
+    // Polls held far longer than the test's patience: only the result can end this one.
+    let t =
+        TestServer::start_with(|c| c.timing.long_poll = std::time::Duration::from_secs(600)).await;
+    let job = t.submit(json!({ "code": "print('hi')" })).await;
+    let runner = t.runner("r1");
+    let claim = runner.claim_one().await;
+    let poll = {
+        let (runner, claim) = (runner.clone(), claim.clone());
+        tokio::spawn(async move {
+            runner
+                .http
+                .get(format!(
+                    "{}/api/runner/jobs/{}/control",
+                    runner.base, claim.job_id
+                ))
+                .query(&[
+                    ("leaseId", claim.lease_id.clone()),
+                    ("after", "0".into()),
+                    ("waitSeconds", "600".into()),
+                ])
+                .bearer_auth(&runner.token)
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // The poll is waiting (the server answers nothing before its wait ends otherwise).
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !poll.is_finished(),
+        "a control poll with nothing to say waits"
+    );
+    let finished = runner
+        .finish(&claim, json!({ "result": record("ok", "hi\n") }))
+        .await;
+    assert_eq!(finished.status(), 200);
+    // The runner's connection is answered (so it can be reused), not left hanging:
+    // the lease is over, which the answer says.
+    let answer = crate::common::patiently("the control poll's answer", poll)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 409);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "lease_lost", "{body}");
+    assert_eq!(t.job(&job).await["status"], "ok");
+}
