@@ -8,6 +8,7 @@
 //! protocol between runner and helper), `zygote` (warm interpreters that fork jobs),
 //! `netns` (empty network namespaces lent to one forked sandbox at a time).
 
+pub mod bpf_tree;
 pub mod cgroup;
 pub mod child;
 pub mod collect;

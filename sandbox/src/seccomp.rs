@@ -11,12 +11,15 @@
 //!    kills i386 and other architectures, but x32 shares the x86-64 arch value);
 //! 3. last, the allowlist: listed calls (and the specifically denied ones, so program 1
 //!    decides their errno) → allow, everything else → the policy's default action.
+//!    This one is laid out as a binary search (`bpf_tree`), not by seccompiler: it is
+//!    the large one, and its length is what the kernel pays for at every install.
 //!
 //! Argument filters the sandbox always applies to calls a policy allows:
 //! `ioctl` only for terminal queries, `clone` never with a `CLONE_NEW*` flag, `socket`
 //! only for AF_UNIX/AF_INET/AF_INET6; and where the policy does not allow `prctl`,
 //! exactly `prctl(PR_SET_DUMPABLE, 1)` (see `PRCTL_ALLOWED`).
 
+use crate::bpf_tree::{self, ArgCheck, Verdict};
 use crate::policy::argument_filters::{
     CLONE_FORBIDDEN_FLAGS, IOCTL_ALLOWED_REQUESTS, PRCTL_ALLOWED, SOCKET_ALLOWED_FAMILIES,
 };
@@ -26,7 +29,7 @@ use seccompiler::{
     sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition,
     SeccompFilter, SeccompRule, TargetArch,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeccompError {
@@ -121,6 +124,63 @@ fn x32_killer() -> BpfProgram {
     ]
 }
 
+/// Every syscall number the allowlist lets through unconditionally: the listed calls
+/// and the specifically denied ones (their own program decides their errno).
+fn allowlist_numbers(policy: &Policy) -> Result<BTreeSet<u32>, SeccompError> {
+    let sc = &policy.seccomp;
+    sc.allow
+        .values()
+        .flatten()
+        .map(String::as_str)
+        .chain(sc.deny.keys().map(String::as_str))
+        .map(|name| nr(name).map(|n| n as u32))
+        .collect()
+}
+
+/// The allowlist program (see `bpf_tree`): the listed numbers → allow; `prctl`, where
+/// the policy does not list it, only as `PRCTL_ALLOWED`; everything else → the
+/// policy's default action.
+fn allowlist_program(policy: &Policy) -> Result<BpfProgram, SeccompError> {
+    let default = u32::from(action(policy.seccomp.default_action));
+    let allow = u32::from(SeccompAction::Allow);
+    let mut verdicts: BTreeMap<u32, Verdict> = allowlist_numbers(policy)?
+        .into_iter()
+        .map(|n| (n, Verdict::Return(allow)))
+        .collect();
+    let prctl = nr("prctl")? as u32;
+    if let std::collections::btree_map::Entry::Vacant(e) = verdicts.entry(prctl) {
+        let (_, option, value) = PRCTL_ALLOWED;
+        e.insert(Verdict::ArgsEqual {
+            checks: vec![
+                ArgCheck::Dword {
+                    arg: 0,
+                    value: option as u32,
+                },
+                ArgCheck::Qword { arg: 1, value },
+            ],
+            otherwise: default,
+        });
+    }
+    // Runs of numbers with one verdict: each listed number starts one (merged with
+    // the run before when the verdict is the same), the number after it starts a
+    // run of `default` unless it is listed too.
+    let mut runs: Vec<(u32, Verdict)> = vec![(0, Verdict::Return(default))];
+    let mut push = |start: u32, v: Verdict| match runs.last_mut() {
+        Some(last) if last.1 == v => {}
+        Some(last) if last.0 == start => *last = (start, v),
+        _ => runs.push((start, v)),
+    };
+    for (n, v) in &verdicts {
+        push(*n, v.clone());
+        if !verdicts.contains_key(&(n + 1)) {
+            push(n + 1, Verdict::Return(default));
+        }
+    }
+    // A run replaced at its start may now equal the one before it: merge those.
+    runs.dedup_by(|later, earlier| later.1 == earlier.1);
+    Ok(bpf_tree::program(&runs))
+}
+
 /// Compile a validated policy.
 pub fn compile(policy: &Policy) -> Result<CompiledSeccomp, SeccompError> {
     let sc = &policy.seccomp;
@@ -187,28 +247,7 @@ pub fn compile(policy: &Policy) -> Result<CompiledSeccomp, SeccompError> {
     programs.push(x32_killer());
 
     // 3. the allowlist, installed last so it is evaluated first.
-    let mut allow: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    for name in allowed
-        .iter()
-        .copied()
-        .chain(sc.deny.keys().map(String::as_str))
-    {
-        allow.insert(nr(name)?, vec![]);
-    }
-    if !allowed.contains(&"prctl") {
-        let (_, option, value) = PRCTL_ALLOWED;
-        let exact = SeccompCondition::new(1, SeccompCmpArgLen::Qword, SeccompCmpOp::Eq, value)
-            .map_err(|e| SeccompError::Build(e.to_string()))?;
-        allow.insert(
-            nr("prctl")?,
-            vec![rule(vec![cond(0, SeccompCmpOp::Eq, option)?, exact])?],
-        );
-    }
-    programs.push(build(
-        allow,
-        action(sc.default_action),
-        SeccompAction::Allow,
-    )?);
+    programs.push(allowlist_program(policy)?);
 
     Ok(CompiledSeccomp {
         programs: programs
@@ -221,6 +260,88 @@ pub fn compile(policy: &Policy) -> Result<CompiledSeccomp, SeccompError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bpf_tree::interpret::{run, Call};
+    use crate::bpf_tree::AUDIT_ARCH_X86_64;
+
+    /// The allowlist as seccompiler lays it out (one comparison per call in a row):
+    /// the reference the binary search must agree with.
+    fn linear_allowlist(policy: &Policy) -> BpfProgram {
+        let mut allow: BTreeMap<i64, Vec<SeccompRule>> = allowlist_numbers(policy)
+            .unwrap()
+            .into_iter()
+            .map(|n| (i64::from(n), vec![]))
+            .collect();
+        if !policy
+            .seccomp
+            .allow
+            .values()
+            .flatten()
+            .any(|c| c == "prctl")
+        {
+            let (_, option, value) = PRCTL_ALLOWED;
+            let exact =
+                SeccompCondition::new(1, SeccompCmpArgLen::Qword, SeccompCmpOp::Eq, value).unwrap();
+            allow.insert(
+                nr("prctl").unwrap(),
+                vec![rule(vec![cond(0, SeccompCmpOp::Eq, option).unwrap(), exact]).unwrap()],
+            );
+        }
+        build(
+            allow,
+            action(policy.seccomp.default_action),
+            SeccompAction::Allow,
+        )
+        .unwrap()
+    }
+
+    fn shipped(name: &str) -> Policy {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+        crate::policy::load_file(&dir.join(format!("{name}.toml"))).expect("shipped policy")
+    }
+
+    #[test]
+    fn the_allowlists_binary_search_decides_every_call_as_seccompilers_linear_filter() {
+        let mut with_prctl = shipped("python-basic");
+        with_prctl
+            .seccomp
+            .allow
+            .entry("process".into())
+            .or_default()
+            .push("prctl".into());
+        for policy in [shipped("python-basic"), shipped("python-data"), with_prctl] {
+            let tree = allowlist_program(&policy).unwrap();
+            let linear = linear_allowlist(&policy);
+            assert!(
+                tree.len() < linear.len() / 2,
+                "{} vs {}",
+                tree.len(),
+                linear.len()
+            );
+            let prctl = nr("prctl").unwrap() as u32;
+            let args_to_try: Vec<[u64; 6]> = [0u64, 1, 4, 1 << 32, 4 | (1 << 32), u64::MAX]
+                .iter()
+                .flat_map(|&a0| [0u64, 1, 2, 1 | (1 << 32)].map(|a1| [a0, a1, 0, 0, 0, 0]))
+                .collect();
+            for arch in [AUDIT_ARCH_X86_64, 0x4000_0003, 0] {
+                for nr in (0..1100).chain((0..1100).map(|n| n | 0x4000_0000)) {
+                    let args = if nr == prctl {
+                        &args_to_try[..]
+                    } else {
+                        &args_to_try[..1]
+                    };
+                    for a in args {
+                        let call = Call { nr, arch, args: *a };
+                        assert_eq!(
+                            run(&tree, &call),
+                            run(&linear, &call),
+                            "{}: nr {nr:#x} arch {arch:#x} args {a:?}",
+                            policy.name
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn packing_round_trips() {
