@@ -180,8 +180,8 @@ fn netns_of(stdout: &str) -> u64 {
 
 /// Forked sandboxes join empty network namespaces the runner lends them instead of
 /// making one per job (sandbox/src/netns.rs): two jobs running at the same time never
-/// share one, none is the host's, a later job reuses one a finished job gave back,
-/// and in every one the only interface is a loopback that is down.
+/// share one, none is the host's, later jobs reuse those given back, and in every one
+/// the only interface is a loopback that is down.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_running_at_once_never_share_a_network_namespace_and_later_jobs_reuse_one() {
     if !sandbox_available() {
@@ -224,19 +224,26 @@ async fn jobs_running_at_once_never_share_a_network_namespace_and_later_jobs_reu
         let end = w.until_close(&stack).await;
         assert_eq!(end.result()["status"], "ok", "{}", stack.logs());
     }
-    // Their namespaces went back to the runner and serve the sandboxes parked next.
-    let c = stack.submit(&code(NETWORK_VIEW)).await;
-    let mut wc = stack.watch(&c).await;
-    let out_c = text(&wc.until_stdout("ready", &stack).await);
-    let ns_c = netns_of(&out_c);
+    // Their namespaces went back to the runner and serve the sandboxes parked next:
+    // a run of later jobs uses only a few namespaces in all (those of the two jobs
+    // above, of the sandboxes parked meanwhile, of one built while a refill was
+    // under way), where one per job would make ten.
+    let mut seen = std::collections::BTreeSet::from([ns_a, ns_b]);
+    for _ in 0..8 {
+        let (_, stream) = stack
+            .run(&code(
+                "import os\nprint('netns', os.stat('/proc/self/ns/net').st_ino)\n",
+            ))
+            .await;
+        assert_eq!(stream.result()["status"], "ok", "{}", stack.logs());
+        seen.insert(netns_of(&stream.text("stdout")));
+    }
     assert!(
-        ns_c == ns_a || ns_c == ns_b,
-        "a later job reuses a namespace given back ({ns_c} not in {ns_a}, {ns_b})\n{}",
+        seen.len() <= 5,
+        "10 jobs used {} network namespaces: {seen:?}\n{}",
+        seen.len(),
         stack.logs()
     );
-    assert!(out_c.contains("udp 101"), "{out_c}");
-    wc.send(json!({"type": "stdin", "data": "\n"})).await;
-    assert_eq!(wc.until_close(&stack).await.result()["status"], "ok");
 }
 
 /// An endless loop, which only a cancel (or the 10 s wall limit: `timeout`) ends.

@@ -9,7 +9,7 @@
 
 use crate::cgroup::JobCgroup;
 use crate::child::KidStart;
-use crate::frames::{decode_named, write_frame, FrameBuffer, Kind};
+use crate::frames::{decode_named, read_frame, write_frame, Kind};
 use crate::launch::Forked;
 use crate::spec::{valid_file_name, JobInput, Outcome, Status, WarmSpec};
 use crate::supervise::{supervise, Sink};
@@ -46,18 +46,28 @@ fn internal_error(step: String) -> Outcome {
     }
 }
 
-/// Next complete frame from the control stream, reading more as needed.
-fn next_frame(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(Kind, Vec<u8>), String> {
-    let mut chunk = [0u8; 64 << 10];
-    loop {
-        if let Some(f) = buf.next_frame().map_err(|e| format!("ReadSpec: {e}"))? {
-            return Ok(f);
+/// The control stream, read unbuffered: set-up reads exactly its frames and leaves
+/// whatever follows (early stdin) in the pipe for the supervisor. (No read buffer:
+/// each helper is a fresh process, where every page first touched costs a fault.)
+struct Control<'a>(BorrowedFd<'a>);
+
+impl std::io::Read for Control<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match nix::unistd::read(self.0, buf) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => return other.map_err(std::io::Error::from),
+            }
         }
-        let n = nix::unistd::read(control, &mut chunk).map_err(|e| format!("ReadSpec: {e}"))?;
-        if n == 0 {
-            return Err("ReadSpec: the runner closed the pipe".into());
-        }
-        buf.push(&chunk[..n]);
+    }
+}
+
+/// The next frame from the control stream.
+fn next_frame(control: BorrowedFd<'_>) -> Result<(Kind, Vec<u8>), String> {
+    match read_frame(&mut Control(control)) {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err("ReadSpec: the runner closed the pipe".into()),
+        Err(e) => Err(format!("ReadSpec: {e}")),
     }
 }
 
@@ -79,8 +89,8 @@ fn at_eof(control: BorrowedFd<'_>) -> bool {
     }
 }
 
-fn read_profile(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<WarmSpec, String> {
-    match next_frame(control, buf)? {
+fn read_profile(control: BorrowedFd<'_>) -> Result<WarmSpec, String> {
+    match next_frame(control)? {
         (Kind::Profile, p) => {
             serde_json::from_slice(&p).map_err(|e| format!("ReadSpec: bad profile: {e}"))
         }
@@ -88,12 +98,12 @@ fn read_profile(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<WarmSp
     }
 }
 
-fn read_job(control: BorrowedFd<'_>, buf: &mut FrameBuffer) -> Result<(JobInput, Files), String> {
+fn read_job(control: BorrowedFd<'_>) -> Result<(JobInput, Files), String> {
     let mut input: Option<JobInput> = None;
     let mut files = Vec::new();
     let mut total = 0usize;
     loop {
-        match next_frame(control, buf)? {
+        match next_frame(control)? {
             (Kind::Job, p) => {
                 input = Some(
                     serde_json::from_slice(&p).map_err(|e| format!("ReadSpec: bad job: {e}"))?,
@@ -126,8 +136,7 @@ enum RunEnd {
 
 fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>, forked: bool) -> RunEnd {
     let failed = |e: String| RunEnd::Done(internal_error(e), None);
-    let mut buf = FrameBuffer::default();
-    let warm = match read_profile(control, &mut buf) {
+    let warm = match read_profile(control) {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
@@ -147,13 +156,13 @@ fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>, forked: bool) -> RunE
     if sink.frame(Kind::Parked, &[]).is_err() {
         return failed("Report: the runner went away".into());
     }
-    if buf.is_empty() && at_eof(control) {
+    if at_eof(control) {
         // A warm sandbox let go without a job (runner shutdown, pool trimmed): not a
         // failure; the parked child exits when our end of its job pipe closes.
         // SAFETY: _exit ends the helper at once; everything it wrote was flushed.
         unsafe { libc::_exit(0) }
     }
-    let (input, files) = match read_job(control, &mut buf) {
+    let (input, files) = match read_job(control) {
         Ok(j) => j,
         Err(e) => return failed(e),
     };
@@ -161,9 +170,9 @@ fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>, forked: bool) -> RunE
         Ok(j) => j,
         Err(e) => return failed(e.to_string()),
     };
-    // Frames that arrived in the same read as Start (early stdin) go first.
+    // Anything sent after Start (early stdin) is still in the pipe, for the supervisor.
     let limits = &warm.profile.policy.limits;
-    let (outcome, cgroup) = supervise(job, limits, input.collect, control, sink, buf.take_rest());
+    let (outcome, cgroup) = supervise(job, limits, input.collect, control, sink, Vec::new());
     RunEnd::Done(outcome, cgroup)
 }
 

@@ -16,7 +16,11 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
+/// Largest read: a full pipe. The buffer starts at one page and doubles when a read
+/// fills it, so a job with little output never touches the rest (the helper is a
+/// fresh process: each page first touched costs a fault).
 const CHUNK: usize = 64 << 10;
+const FIRST_CHUNK: usize = 4 << 10;
 /// Stdin waiting to be written to the program; past this we stop reading control frames
 /// until the program reads (backpressure instead of buffering).
 const STDIN_BACKLOG: usize = 1 << 20;
@@ -46,10 +50,16 @@ struct State {
     ended_at: Option<Instant>,
 }
 
-fn read_some(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Option<usize> {
+fn read_some(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Option<usize> {
     loop {
         match nix::unistd::read(fd, buf) {
-            Ok(n) => return Some(n),
+            Ok(n) => {
+                if n == buf.len() && n < CHUNK {
+                    // The bytes read stay at the front; only the new half is zeroed.
+                    buf.resize(2 * n, 0);
+                }
+                return Some(n);
+            }
             Err(Errno::EINTR) => continue,
             Err(Errno::EAGAIN) => return Some(usize::MAX),
             Err(_) => return None,
@@ -110,7 +120,7 @@ pub fn supervise(
     let mut collected: Vec<u8> = Vec::new();
     let collect_cap = collect.map_or(0, |q| q.max_total_bytes as usize + q.max_files * 200);
     let mut report_buf: Vec<u8> = Vec::new();
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; FIRST_CHUNK];
     let mut sink_broken = false;
 
     let kill = |st: &mut State, why: Stop| {

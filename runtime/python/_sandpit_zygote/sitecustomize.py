@@ -90,7 +90,9 @@ def _sandpit_serve():
     library = os.environ.pop("SANDPIT_ZYGOTE_LIB")
     runtime = os.environ.pop("SANDPIT_ZYGOTE_RUNTIME")
     here = os.path.dirname(os.path.abspath(__file__))
-    zygote = ctypes.PyDLL(library)  # PyDLL: the interpreter's lock stays held
+    # PyDLL: the interpreter's lock stays held. RTLD_NOW: every symbol the library
+    # uses is bound here, once, not again in each forked helper on first call.
+    zygote = ctypes.PyDLL(library, mode=os.RTLD_NOW | os.RTLD_LOCAL)
     zygote.sandpit_zygote_receive.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
     zygote.sandpit_zygote_reply.argtypes = [ctypes.c_int, ctypes.c_int]
     zygote.sandpit_zygote_helper.argtypes = [ctypes.POINTER(ctypes.c_int)]
