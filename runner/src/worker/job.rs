@@ -101,10 +101,11 @@ pub async fn run(ctx: Arc<JobCtx>, claim: Claimed) {
                 internal_error_record(&profile_name),
                 Vec::new(),
                 EventBatcher::closed(),
+                None,
             )
         }
     };
-    let (mut record, files, batcher) = result;
+    let (mut record, files, batcher, helper) = result;
     // The builder kept at most INLINE_RECORD_BYTES of output, so this record is small
     // enough to measure; escaping can still push it over.
     let streamed = record.get("outputInStream") == Some(&Value::Bool(true));
@@ -125,10 +126,17 @@ pub async fn run(ctx: Arc<JobCtx>, claim: Claimed) {
     })
     .await;
     tracing::info!(job = %job_id, status = %record["status"], delivered = pushed.is_some(), "job finished");
+    // The helper removes the job's cgroup after its outcome; nobody waits for that
+    // before the result is out.
+    if let Some(helper) = helper {
+        helper.wait().await;
+    }
     ctx.pool.refill(&profile_name);
 }
 
-type Finished = (Value, Vec<Value>, EventBatcher);
+/// The record, output files, the event stream to close, and the helper (done with
+/// the job, maybe still cleaning up) to wait for.
+type Finished = (Value, Vec<Value>, EventBatcher, Option<AsyncHelper>);
 
 async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> {
     let profile = ctx
@@ -215,7 +223,6 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
     let _ = over_tx.send(true);
     drop((control, heartbeat));
     canceller.abort();
-    helper.wait().await;
     let outcome =
         outcome.ok_or_else(|| anyhow::anyhow!("the sandbox helper ended without a result"))?;
     if let Some(step) = &outcome.failed_step {
@@ -240,7 +247,7 @@ async fn execute(ctx: &Arc<JobCtx>, claim: Claimed) -> anyhow::Result<Finished> 
     if record.output_only_streamed {
         value["outputInStream"] = Value::Bool(true);
     }
-    Ok((value, output_files, batcher))
+    Ok((value, output_files, batcher, Some(helper)))
 }
 
 /// Long-poll the server for stdin and cancel, and pass them to the sandbox, until
