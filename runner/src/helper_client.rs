@@ -9,6 +9,8 @@
 //! zygote, `sandpit_sandbox::zygote`) instead, and the job's program then runs in a
 //! fork of that interpreter: the same protocol on the same pipes.
 
+use sandpit_sandbox::cgroup::LentCgroup;
+use sandpit_sandbox::cgroup_pool::CgroupLease;
 use sandpit_sandbox::frames::{encode_named, write_frame, Kind};
 use sandpit_sandbox::helper::HELPER_ARG;
 use sandpit_sandbox::netns::NetnsLease;
@@ -32,8 +34,9 @@ pub enum HelperChild {
     Exec(Child),
     Forked {
         pidfd: OwnedFd,
-        /// The network namespace lent to its sandbox (closed with it).
+        /// The network namespace and cgroup lent to its sandbox (let go with it).
         _netns: NetnsLease,
+        cgroup: Option<CgroupLease>,
         /// `exec`'s own zygote, which lives as long as its one helper needs it.
         _zygote: Option<Zygote>,
     },
@@ -46,7 +49,14 @@ impl HelperChild {
             HelperChild::Exec(child) => {
                 let _ = child.wait();
             }
-            HelperChild::Forked { pidfd, .. } => wait_pidfd(pidfd),
+            HelperChild::Forked { pidfd, cgroup, .. } => {
+                wait_pidfd(pidfd);
+                // Back to the zygote's pool, which removes it (at once, here, not on
+                // a thread a short-lived `exec` might not wait for) when it goes.
+                if let Some(lease) = cgroup.take() {
+                    lease.give_back();
+                }
+            }
         }
     }
 }
@@ -75,10 +85,12 @@ pub fn helper_command() -> Command {
     cmd
 }
 
-/// The `Profile` frame that makes a helper build and park a sandbox.
-pub fn warm_frame(profile: &PreparedProfile) -> io::Result<Vec<u8>> {
+/// The `Profile` frame that makes a helper build and park a sandbox (in a cgroup the
+/// runner lends it, if any).
+pub fn warm_frame(profile: &PreparedProfile, cgroup: Option<&LentCgroup>) -> io::Result<Vec<u8>> {
     let warm = serde_json::to_vec(&WarmSpec {
         profile: profile.clone(),
+        cgroup: cgroup.cloned(),
     })
     .map_err(io::Error::other)?;
     let mut frame = Vec::with_capacity(warm.len() + 5);
@@ -106,7 +118,7 @@ pub fn spawn_warm(profile: &PreparedProfile) -> io::Result<HelperProcess> {
         .take()
         .ok_or_else(|| io::Error::other("helper stdout"))?;
     let mut stdin = File::from(OwnedFd::from(stdin));
-    stdin.write_all(&warm_frame(profile)?)?;
+    stdin.write_all(&warm_frame(profile, None)?)?;
     stdin.flush()?;
     Ok(HelperProcess {
         child: HelperChild::Exec(child),
@@ -122,12 +134,14 @@ pub fn from_zygote(
     zygote: Option<Zygote>,
 ) -> io::Result<HelperProcess> {
     let mut stdin = File::from(forked.stdin);
-    stdin.write_all(&warm_frame(profile)?)?;
+    let lent = forked.cgroup.as_ref().map(|c| c.lent());
+    stdin.write_all(&warm_frame(profile, lent)?)?;
     stdin.flush()?;
     Ok(HelperProcess {
         child: HelperChild::Forked {
             pidfd: forked.pidfd,
             _netns: forked.netns,
+            cgroup: forked.cgroup,
             _zygote: zygote,
         },
         stdin,

@@ -266,3 +266,92 @@ async fn the_zygote_never_holds_a_job_and_is_replaced_when_it_dies() {
     }
     assert!(replaced.is_some(), "no new zygote; logs:\n{}", stack.logs());
 }
+
+/// The cgroups named for `runner`'s lent slots (`job-<runner pid>-slot<n>`), by n.
+fn slot_numbers(runner: u32) -> Vec<usize> {
+    let host = sandpit_sandbox::cgroup::CgroupHost::discover().expect("cgroups");
+    let sandpit_sandbox::cgroup::CgroupHost::V1 { jobs_dirs } = host else {
+        return Vec::new();
+    };
+    let prefix = format!("job-{runner}-slot");
+    let mut found: Vec<usize> = std::fs::read_dir(&jobs_dirs[0])
+        .expect("the memory controller's jobs dir")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_prefix(&prefix)?.parse().ok())
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+/// On cgroup v1 a worker lends each forked sandbox one of a few cgroups it keeps
+/// (sandbox/src/cgroup_pool.rs) instead of making one per job. Every job still reports
+/// its own figures: after a job that used much memory and CPU and one stopped by the
+/// memory limit, the next jobs, in those same cgroups, report their own status and
+/// small figures; and a dozen jobs were served by a handful of cgroups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lent_cgroups_report_each_jobs_own_figures() {
+    if !sandbox_available() {
+        return;
+    }
+    let v1 = matches!(
+        sandpit_sandbox::cgroup::CgroupHost::discover(),
+        Ok(sandpit_sandbox::cgroup::CgroupHost::V1 { .. })
+    );
+    let mut stack = Stack::server(StackOpts::default());
+    // One job at a time: one cgroup runs a job while the other holds the next parked
+    // sandbox, so consecutive jobs alternate between the same two.
+    stack.start_runner(&[("RUNNER_MAX_CONCURRENCY", "1")]);
+    let run = |code: &str| json!({"code": code, "profile": "python-basic"});
+    let heavy = "import time\nx = b'x' * (160 << 20)\nt = time.process_time()\nwhile time.process_time() - t < 0.4:\n    pass\nprint('heavy')\n";
+    let (_, stream) = stack.run(&run(heavy)).await;
+    let r = stream.result();
+    assert_eq!(r["status"], "ok", "{r}\n{}", stack.logs());
+    assert!(r["memory_peak_bytes"].as_u64().unwrap() > 150 << 20, "{r}");
+    assert!(r["cpu_ms"].as_u64().unwrap() >= 350, "{r}");
+    let (_, stream) = stack.run(&run("x = b'x' * (400 << 20)\n")).await;
+    assert_eq!(
+        stream.result()["status"],
+        "memory_limit",
+        "{}",
+        stack.logs()
+    );
+    for i in 0..8 {
+        let (_, stream) = stack.run(&run(&format!("print('small', {i})"))).await;
+        let r = stream.result();
+        assert_eq!(r["status"], "ok", "job {i}: {r}\n{}", stack.logs());
+        assert!(
+            r["memory_peak_bytes"].as_u64().unwrap() < 100 << 20,
+            "job {i} reports an earlier job's memory peak: {r}"
+        );
+        assert!(
+            r["cpu_ms"].as_u64().unwrap() < 300,
+            "job {i} reports an earlier job's CPU time: {r}"
+        );
+    }
+    // A program killed by a signal is `killed`, not `memory_limit` because an earlier
+    // job in its cgroup ran out of memory (two: one in each cgroup).
+    for i in 0..2 {
+        let (_, stream) = stack
+            .run(&run(
+                "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+            ))
+            .await;
+        assert_eq!(
+            stream.result()["status"],
+            "killed",
+            "job {i}: {}",
+            stack.logs()
+        );
+    }
+    if v1 {
+        let runner = stack.runner.as_ref().expect("runner").pid();
+        let slots = slot_numbers(runner);
+        // python-basic's two, python-data's parked one, and one made while a
+        // refill was under way; without reuse, twelve jobs would have needed twelve.
+        assert!(
+            !slots.is_empty() && slots.iter().all(|&n| n < 6),
+            "lent cgroups {slots:?} for 12 jobs\n{}",
+            stack.logs()
+        );
+    }
+}

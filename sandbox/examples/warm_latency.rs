@@ -31,6 +31,7 @@ fn warm(profile: &PreparedProfile) -> std::process::Child {
         .spawn()
         .expect("spawn helper");
     let spec = serde_json::to_vec(&WarmSpec {
+        cgroup: None,
         profile: profile.clone(),
     })
     .unwrap();

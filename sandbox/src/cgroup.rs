@@ -10,6 +10,13 @@
 //! (v1, one directory per controller) or `job-<pid>-<n>` beside a `sandpit-supervisor`
 //! leaf that the runner moved itself into (v2 "no internal processes" rule). `<pid>`
 //! is the helper process, so a sweep can tell stale cgroups (helper gone) from live ones.
+//!
+//! On v1, a runner whose jobs fork from a warm interpreter instead lends each sandbox
+//! one of a few cgroups it made once (`job-<runner pid>-slot<n>`, see `cgroup_pool`):
+//! making and removing four cgroups per job is most of the kernel's cgroup work. A
+//! helper *adopts* a lent cgroup: it checks that no task is left in it, writes the
+//! limits again, resets the peak and usage counters and remembers the event counters,
+//! so every job still reports its own figures. It never removes it.
 
 use std::fs;
 use std::io;
@@ -58,6 +65,13 @@ pub struct CgroupStats {
     pub oom_kills: u64,
     pub cpu_ns: u64,
     pub pids_limit_hits: u64,
+}
+
+/// A cgroup the runner lends one helper (v1: one directory per controller, in
+/// `V1_CONTROLLERS` order), sent in the helper's profile frame.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LentCgroup {
+    pub dirs: Vec<PathBuf>,
 }
 
 /// Where job cgroups are created on this host.
@@ -243,10 +257,14 @@ impl CgroupHost {
             CgroupHost::V1 { jobs_dirs } => JobCgroup {
                 dirs: jobs_dirs.iter().map(|d| d.join(&name)).collect(),
                 v2: false,
+                lent: false,
+                baseline: CgroupStats::default(),
             },
             CgroupHost::V2 { jobs_parent } => JobCgroup {
                 dirs: vec![jobs_parent.join(&name)],
                 v2: true,
+                lent: false,
+                baseline: CgroupStats::default(),
             },
         };
         for d in &job.dirs {
@@ -286,6 +304,8 @@ impl CgroupHost {
                 let job = JobCgroup {
                     dirs: vec![e.path()],
                     v2: matches!(self, CgroupHost::V2 { .. }),
+                    lent: false,
+                    baseline: CgroupStats::default(),
                 };
                 job.kill_all();
                 if job.remove().is_ok() {
@@ -310,6 +330,10 @@ fn mkdir_if_missing(d: &Path) -> Result<(), CgroupError> {
 pub struct JobCgroup {
     dirs: Vec<PathBuf>,
     v2: bool,
+    /// Lent by the runner: left in place when done, its counters read relative to
+    /// `baseline` (their values when this job adopted it).
+    lent: bool,
+    baseline: CgroupStats,
 }
 
 fn write(dir: &Path, file: &str, value: &str) -> Result<(), CgroupError> {
@@ -325,6 +349,47 @@ fn read_kv(text: &str, key: &str) -> Option<u64> {
 }
 
 impl JobCgroup {
+    /// What a helper needs to adopt this cgroup (v1 only: a v2 peak can't be reset).
+    pub fn lend(&self) -> Option<LentCgroup> {
+        (!self.v2).then(|| LentCgroup {
+            dirs: self.dirs.clone(),
+        })
+    }
+
+    /// Take over a cgroup the runner lent: refused unless it is a v1 cgroup with no
+    /// task left in it; the limits are written again and the counters reset (peak,
+    /// usage) or remembered (OOM kills, pid-limit hits), so the job reports its own.
+    pub fn adopt(lent: &LentCgroup, limits: CgroupLimits) -> Result<JobCgroup, CgroupError> {
+        if lent.dirs.len() != V1_CONTROLLERS.len() {
+            return Err(CgroupError::Unavailable(
+                "a lent cgroup has one directory per v1 controller".into(),
+            ));
+        }
+        let mut job = JobCgroup {
+            dirs: lent.dirs.clone(),
+            v2: false,
+            lent: true,
+            baseline: CgroupStats::default(),
+        };
+        for d in &job.dirs {
+            let procs = d.join("cgroup.procs");
+            let tasks = fs::read_to_string(&procs).map_err(io_err("read", &procs))?;
+            if !tasks.trim().is_empty() {
+                return Err(CgroupError::Io {
+                    what: "adopt (tasks are left in it)",
+                    path: d.clone(),
+                    source: io::Error::from(io::ErrorKind::ResourceBusy),
+                });
+            }
+        }
+        job.write_limits(limits)?;
+        write(job.dir_for("memory"), "memory.max_usage_in_bytes", "0")?;
+        write(job.dir_for("cpuacct"), "cpuacct.usage", "0")?;
+        job.baseline = job.stats();
+        job.baseline.memory_peak_bytes = 0;
+        Ok(job)
+    }
+
     fn dir_for(&self, ctrl: &str) -> &Path {
         if self.v2 {
             return &self.dirs[0];
@@ -370,8 +435,20 @@ impl JobCgroup {
         Ok(())
     }
 
-    /// Read the counters. Missing files read as 0 (e.g. `memory.peak` before Linux 5.19).
+    /// Read the counters (this job's share of them, for a lent cgroup). Missing files
+    /// read as 0 (e.g. `memory.peak` before Linux 5.19).
     pub fn stats(&self) -> CgroupStats {
+        let now = self.counters();
+        let since = |n: u64, b: u64| n.saturating_sub(b);
+        CgroupStats {
+            memory_peak_bytes: now.memory_peak_bytes,
+            oom_kills: since(now.oom_kills, self.baseline.oom_kills),
+            cpu_ns: since(now.cpu_ns, self.baseline.cpu_ns),
+            pids_limit_hits: since(now.pids_limit_hits, self.baseline.pids_limit_hits),
+        }
+    }
+
+    fn counters(&self) -> CgroupStats {
         let rd = |ctrl: &str, f: &str| {
             fs::read_to_string(self.dir_for(ctrl).join(f)).unwrap_or_default()
         };
@@ -440,8 +517,13 @@ impl JobCgroup {
 
 impl Drop for JobCgroup {
     /// A job cgroup never outlives its helper's handle: on every path (success, a
-    /// failed set-up step, a panic) it is emptied and removed.
+    /// failed set-up step, a panic) it is emptied and removed. A lent one stays: the
+    /// runner lends it again only after this helper exited normally (every task of
+    /// the job gone), and the next adopter checks it is empty.
     fn drop(&mut self) {
+        if self.lent {
+            return;
+        }
         if self.remove().is_err() {
             self.kill_all();
             let _ = self.remove();

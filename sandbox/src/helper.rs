@@ -142,7 +142,7 @@ fn run(control: BorrowedFd<'_>, sink: &mut StdoutSink<'_>, forked: bool) -> RunE
     };
     let tag = format!("{}", std::process::id());
     let parked = if forked {
-        match crate::launch::park_forked(&warm.profile, &tag) {
+        match crate::launch::park_forked(&warm.profile, &tag, warm.cgroup.as_ref()) {
             Ok(Forked::Parked(p)) => p,
             Ok(Forked::Kid(kid)) => return RunEnd::Kid(kid),
             Err(e) => return failed(e.to_string()),

@@ -1,7 +1,7 @@
 //! The parent side of starting a job: everything up to a released, cgroup-attached
 //! sandboxed child. Runs in the single-threaded helper process.
 
-use crate::cgroup::{CgroupHost, CgroupLimits, JobCgroup};
+use crate::cgroup::{CgroupHost, CgroupLimits, JobCgroup, LentCgroup};
 use crate::child::{
     child_main, child_main_forked, ChildFds, ChildPlan, KidStart, TreeMount, KID_ID,
 };
@@ -117,7 +117,7 @@ impl Parked {
 
 /// Build a sandbox for `profile` and park it until its job arrives.
 pub fn park(profile: &PreparedProfile, tag: &str) -> Result<Parked, StepError> {
-    let prepared = prepare(profile, tag, false)?;
+    let prepared = prepare(profile, tag, false, None)?;
     let mut stack = vec![0u8; CHILD_STACK];
     let cb = Box::new(|| child_main(&prepared.plan, &prepared.child_fds));
     // SAFETY: this process is single-threaded, so the child (a copy of it) may allocate
@@ -138,8 +138,12 @@ pub enum Forked {
 /// `park` for a helper forked from a warm interpreter (`zygote`): the sandbox's init
 /// is made with `clone_like_fork`, so the program's process (forked by init, fully
 /// confined) can return through these frames into the interpreter below them.
-pub fn park_forked(profile: &PreparedProfile, tag: &str) -> Result<Forked, StepError> {
-    let prepared = prepare(profile, tag, true)?;
+pub fn park_forked(
+    profile: &PreparedProfile,
+    tag: &str,
+    lent_cgroup: Option<&LentCgroup>,
+) -> Result<Forked, StepError> {
+    let prepared = prepare(profile, tag, true, lent_cgroup)?;
     // No new network namespace: a forked helper has joined the empty one the runner
     // lent it (`zygote::become_helper`, `netns`), and its sandbox inherits that.
     let namespaces = SANDBOX_NAMESPACES.difference(CloneFlags::CLONE_NEWNET);
@@ -216,7 +220,12 @@ pub fn program_command(profile: &PreparedProfile) -> ProgramCommand {
     }
 }
 
-fn prepare(profile: &PreparedProfile, tag: &str, kid_returns: bool) -> Result<Prepared, StepError> {
+fn prepare(
+    profile: &PreparedProfile,
+    tag: &str,
+    kid_returns: bool,
+    lent_cgroup: Option<&LentCgroup>,
+) -> Result<Prepared, StepError> {
     let host = &profile.host;
     let policy = &profile.policy;
     let limits = &policy.limits;
@@ -233,21 +242,28 @@ fn prepare(profile: &PreparedProfile, tag: &str, kid_returns: bool) -> Result<Pr
     let slot = UidSlot::acquire(&state.join("slots"), host.slots())
         .at(Step::UidSlot, "acquire uid slot")?;
 
-    // 2. The job's cgroup, limits written before anything runs in it.
+    // 2. The job's cgroup, limits written before anything runs in it: one the runner
+    //    lent (checked empty, limits written again, counters reset), or a new one.
     let cgroup = match policy.layers.cgroups {
         Requirement::Required => {
-            let host = CgroupHost::discover()
-                .map_err(|e| StepError::check(Step::CgroupCreate, "discover", e.to_string()))?;
-            let tag = format!("{}-{tag}", std::process::id());
             let lim = CgroupLimits {
                 memory_bytes: limits.memory_bytes,
                 pids: limits.pids,
                 cpu_percent: limits.cpu_percent,
             };
-            Some(
-                host.create_job(&tag, lim)
-                    .map_err(|e| StepError::check(Step::CgroupCreate, "create", e.to_string()))?,
-            )
+            Some(match lent_cgroup {
+                Some(lent) => JobCgroup::adopt(lent, lim)
+                    .map_err(|e| StepError::check(Step::CgroupCreate, "adopt", e.to_string()))?,
+                None => {
+                    let host = CgroupHost::discover().map_err(|e| {
+                        StepError::check(Step::CgroupCreate, "discover", e.to_string())
+                    })?;
+                    let tag = format!("{}-{tag}", std::process::id());
+                    host.create_job(&tag, lim).map_err(|e| {
+                        StepError::check(Step::CgroupCreate, "create", e.to_string())
+                    })?
+                }
+            })
         }
         Requirement::Off => None,
     };

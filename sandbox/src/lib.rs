@@ -10,6 +10,7 @@
 
 pub mod bpf_tree;
 pub mod cgroup;
+pub mod cgroup_pool;
 pub mod child;
 pub mod collect;
 pub mod error;

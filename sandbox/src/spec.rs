@@ -49,6 +49,10 @@ pub struct CollectQuota {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WarmSpec {
     pub profile: PreparedProfile,
+    /// A cgroup the runner lends this (forked) helper's sandbox instead of it making
+    /// one (`cgroup_pool`); `None`: the helper makes its own.
+    #[serde(default)]
+    pub cgroup: Option<crate::cgroup::LentCgroup>,
 }
 
 /// One job, sent to a (possibly already warm) helper in the `Job` frame; its files

@@ -16,11 +16,15 @@
 //!
 //! No job data ever reaches the zygote: it only forks. The runner's side is
 //! [`Zygote`]: it starts one and asks it for helpers, lending each an empty network
-//! namespace (`netns`) that its sandbox joins instead of making one.
+//! namespace (`netns`) that its sandbox joins instead of making one, and on cgroup v1
+//! a cgroup (`cgroup_pool`) that it adopts instead of making one.
 
+use crate::cgroup::CgroupLimits;
+use crate::cgroup_pool::{CgroupLease, CgroupPool};
 use crate::child::KidStart;
 use crate::hostids::IdMapping;
 use crate::netns::{NetnsLease, NetnsPool};
+use crate::policy::Requirement;
 use crate::spec::{PreparedProfile, RUNTIME_MOUNT};
 use nix::sys::socket::{
     recvmsg, sendmsg, setsockopt, socketpair, sockopt, AddressFamily, ControlMessage,
@@ -154,6 +158,7 @@ pub struct Zygote {
     child: Child,
     socket: OwnedFd,
     netns: Arc<NetnsPool>,
+    cgroups: Option<Arc<CgroupPool>>,
 }
 
 /// A helper forked by a zygote: not our child, so it is watched and killed through a
@@ -168,6 +173,9 @@ pub struct ForkedHelper {
     /// The network namespace its sandbox joined: give it back once the helper has
     /// exited normally, drop it otherwise.
     pub netns: NetnsLease,
+    /// The cgroup lent to its sandbox (tell the helper in its profile frame), with
+    /// the same rule.
+    pub cgroup: Option<CgroupLease>,
 }
 
 impl Zygote {
@@ -282,10 +290,20 @@ impl Zygote {
                 let _ = io::copy(&mut err, &mut io::stderr());
             });
         }
+        let limits = &profile.policy.limits;
+        let cgroups = match profile.policy.layers.cgroups {
+            Requirement::Required => CgroupPool::new(CgroupLimits {
+                memory_bytes: limits.memory_bytes,
+                pids: limits.pids,
+                cpu_percent: limits.cpu_percent,
+            }),
+            Requirement::Off => None,
+        };
         Ok(Zygote {
             child,
             socket: ours,
             netns: NetnsPool::new(),
+            cgroups,
         })
     }
 
@@ -293,6 +311,7 @@ impl Zygote {
     /// is no use any more.
     pub fn fork_helper(&self) -> io::Result<ForkedHelper> {
         let netns = self.netns.lease()?;
+        let cgroup = self.cgroups.as_ref().map(|p| p.lease()).transpose()?;
         let (in_r, in_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let err = io::stderr().as_fd().try_clone_to_owned()?;
@@ -334,6 +353,7 @@ impl Zygote {
             stdin: in_w,
             stdout: out_r,
             netns,
+            cgroup,
         })
     }
 

@@ -5,6 +5,7 @@
 
 use super::zygotes::ZygoteSlot;
 use crate::helper_client;
+use sandpit_sandbox::cgroup_pool::CgroupLease;
 use sandpit_sandbox::frames::{write_frame, FrameBuffer, Kind};
 use sandpit_sandbox::netns::NetnsLease;
 use sandpit_sandbox::spec::PreparedProfile;
@@ -23,6 +24,7 @@ enum Process {
     Forked {
         pidfd: Arc<OwnedFd>,
         netns: Option<NetnsLease>,
+        cgroup: Option<CgroupLease>,
     },
 }
 
@@ -59,13 +61,16 @@ impl AsyncHelper {
                 .map_err(io::Error::other)?;
             match forked {
                 Ok(h) => {
+                    let lent = h.cgroup.as_ref().map(|c| c.lent().clone());
                     let process = Process::Forked {
                         pidfd: Arc::new(h.pidfd),
                         netns: Some(h.netns),
+                        cgroup: h.cgroup,
                     };
                     let stdin = pipe::Sender::from_owned_fd(h.stdin)?;
                     let stdout = pipe::Receiver::from_owned_fd(h.stdout)?;
-                    return Self::start(profile, process, Box::new(stdin), Box::new(stdout)).await;
+                    let warm = helper_client::warm_frame(profile, lent.as_ref())?;
+                    return Self::start(warm, process, Box::new(stdin), Box::new(stdout)).await;
                 }
                 // The zygote's slot has logged why (once, not for every job).
                 Err(e) => tracing::debug!("could not fork a helper, exec'ing one: {e}"),
@@ -83,7 +88,7 @@ impl AsyncHelper {
             .take()
             .ok_or_else(|| io::Error::other("helper stdout"))?;
         Self::start(
-            profile,
+            helper_client::warm_frame(profile, None)?,
             Process::Exec(child),
             Box::new(stdin),
             Box::new(stdout),
@@ -91,17 +96,15 @@ impl AsyncHelper {
         .await
     }
 
-    /// Send the profile, then hand stdin to the writer task.
+    /// Send the profile frame, then hand stdin to the writer task.
     async fn start(
-        profile: &PreparedProfile,
+        warm: Vec<u8>,
         process: Process,
         mut stdin: Box<dyn AsyncWrite + Send + Sync + Unpin>,
         stdout: Box<dyn AsyncRead + Send + Sync + Unpin>,
     ) -> io::Result<AsyncHelper> {
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(64);
-        stdin
-            .write_all(&helper_client::warm_frame(profile)?)
-            .await?;
+        stdin.write_all(&warm).await?;
         stdin.flush().await?;
         tokio::spawn(async move {
             while let Some(bytes) = rx.recv().await {
@@ -166,15 +169,24 @@ impl AsyncHelper {
             Process::Exec(child) => {
                 let _ = child.wait().await;
             }
-            Process::Forked { pidfd, netns } => {
+            Process::Forked {
+                pidfd,
+                netns,
+                cgroup,
+            } => {
                 // It exits right after its outcome: a short wait on a blocking thread.
                 let pidfd = Arc::clone(pidfd);
                 let waited =
                     tokio::task::spawn_blocking(move || helper_client::wait_pidfd(&pidfd)).await;
-                // Its namespace serves the next sandbox only if this job is known to be
-                // over; otherwise it is closed with the lease.
-                if let (Ok(()), true, Some(lease)) = (waited, self.saw_outcome, netns.take()) {
-                    lease.give_back();
+                // Its namespace and cgroup serve the next sandbox only if this job is
+                // known to be over; otherwise they go with their leases.
+                if waited.is_ok() && self.saw_outcome {
+                    if let Some(lease) = netns.take() {
+                        lease.give_back();
+                    }
+                    if let Some(lease) = cgroup.take() {
+                        lease.give_back();
+                    }
                 }
             }
         }
