@@ -14,7 +14,7 @@ use crate::AppState;
 /// its runner (which then reports `cancelled`).
 pub async fn cancel_job(state: &AppState, job_id: &str) -> StoreResult<CancelOutcome> {
     let id = job_id.to_owned();
-    let outcome = store::call(&state.store, move |s| s.request_cancel(&id, now_ms())).await?;
+    let outcome = store::quick(&state.store, move |s| s.request_cancel(&id, now_ms())).await?;
     match &outcome {
         CancelOutcome::Finalized(finished) => queue::announce_finished(state, job_id, finished),
         CancelOutcome::Requested => state.hub.poke_control(job_id),
@@ -27,7 +27,8 @@ pub async fn cancel_job(state: &AppState, job_id: &str) -> StoreResult<CancelOut
 pub async fn send_stdin(state: &AppState, job_id: &str, data: String) -> StoreResult<()> {
     let id = job_id.to_owned();
     let max = state.config.limits.max_stdin_bytes;
-    store::call(&state.store, move |s| s.push_stdin(&id, &data, max)).await?;
+    let bytes = data.len();
+    store::call_sized(&state.store, bytes, move |s| s.push_stdin(&id, &data, max)).await?;
     state.hub.poke_control(job_id);
     Ok(())
 }
@@ -59,7 +60,7 @@ pub async fn wait_for_control(
 async fn read(state: &AppState, job_id: &str, lease_id: &str, after: u64) -> StoreResult<Control> {
     let (id, lease) = (job_id.to_owned(), lease_id.to_owned());
     let expires = now_ms() + state.config.timing.lease.as_millis() as i64;
-    store::call(&state.store, move |s| {
+    store::quick(&state.store, move |s| {
         s.control(&id, &lease, after, expires)
     })
     .await

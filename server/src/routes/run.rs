@@ -97,7 +97,10 @@ pub async fn submit(
     let job_id = job.id.clone();
     let session = job.session_id.clone();
     let max_active = limits.max_active_jobs_per_ip;
-    let frame = store::call(&state.store, move |s| s.create_job(&job, max_active)).await?;
+    let bytes =
+        job.code.len() + job.stdin.len() + job.files.iter().map(|f| f.content.len()).sum::<usize>();
+    let frame =
+        store::call_sized(&state.store, bytes, move |s| s.create_job(&job, max_active)).await?;
     state.hub.publish(&job_id, &[frame]);
     state.queue.job_available();
     state

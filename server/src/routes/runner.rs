@@ -184,7 +184,7 @@ async fn heartbeat(
 ) -> Result<Response, ApiError> {
     let id = job_id(raw)?;
     let expires = now_ms() + state.config.timing.lease.as_millis() as i64;
-    let lease = store::call(&state.store, move |s| {
+    let lease = store::quick(&state.store, move |s| {
         s.renew_lease(&id, &req.lease_id, expires)
     })
     .await?;
@@ -208,11 +208,11 @@ async fn push_events(
     ApiJson(req): ApiJson<EventsRequest>,
 ) -> Result<Response, ApiError> {
     let id = job_id(raw)?;
-    let events = parse_events(req.events, state.config.limits.max_event_bytes)?;
+    let (events, bytes) = parse_events(req.events, state.config.limits.max_event_bytes)?;
     let expires = now_ms() + state.config.timing.lease.as_millis() as i64;
     let max_log = state.config.limits.max_job_log_bytes;
     let job = id.clone();
-    let appended = store::call(&state.store, move |s| {
+    let appended = store::call_sized(&state.store, bytes, move |s| {
         s.append_events(&job, &req.lease_id, events, expires, max_log)
     })
     .await?;
@@ -228,8 +228,13 @@ async fn push_events(
 
 /// Checks a batch: contiguous ascending seqs, known types, bounded sizes.
 /// Only the fields clients are meant to see are kept.
-fn parse_events(raw: Vec<Value>, max_event_bytes: usize) -> Result<Vec<RunnerEvent>, ApiError> {
+/// Also returns the events' total size in bytes (as JSON).
+fn parse_events(
+    raw: Vec<Value>,
+    max_event_bytes: usize,
+) -> Result<(Vec<RunnerEvent>, usize), ApiError> {
     let mut events = Vec::with_capacity(raw.len());
+    let mut total = 0usize;
     for value in raw {
         let Value::Object(mut object) = value else {
             return Err(ApiError::invalid(
@@ -296,9 +301,10 @@ fn parse_events(raw: Vec<Value>, max_event_bytes: usize) -> Result<Vec<RunnerEve
                 format!("one event can be at most {max_event_bytes} bytes; split output into smaller chunks"),
             ));
         }
+        total = total.saturating_add(size);
         events.push(RunnerEvent { seq, kind, body });
     }
-    Ok(events)
+    Ok((events, total))
 }
 
 #[derive(Deserialize)]
@@ -365,7 +371,7 @@ async fn push_result(
     ApiJson(req): ApiJson<ResultRequest>,
 ) -> Result<Response, ApiError> {
     let id = job_id(raw)?;
-    let mut events = parse_events(req.events, state.config.limits.max_event_bytes)?;
+    let (mut events, events_bytes) = parse_events(req.events, state.config.limits.max_event_bytes)?;
     let Value::Object(mut result) = req.result else {
         return Err(ApiError::invalid(
             "invalid_result",
@@ -440,7 +446,8 @@ async fn push_result(
     };
     let max_log = state.config.limits.max_job_log_bytes;
     let job = id.clone();
-    let finished = store::call(&state.store, move |s| {
+    let bytes = finish.result_json.len().saturating_add(events_bytes);
+    let finished = store::call_sized(&state.store, bytes, move |s| {
         s.finish_by_runner(&job, finish, max_log)
     })
     .await?;
@@ -509,7 +516,7 @@ async fn store_session_outputs(
     let (id, lease) = (job_id.to_owned(), lease_id.to_owned());
     let expires = now_ms() + state.config.timing.lease.as_millis() as i64;
     let session =
-        match store::call(&state.store, move |s| s.renew_lease(&id, &lease, expires)).await {
+        match store::quick(&state.store, move |s| s.renew_lease(&id, &lease, expires)).await {
             Ok(lease) => lease.session_id,
             Err(StoreError::LeaseLost) => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),

@@ -26,6 +26,7 @@ use crate::AppState;
 /// Frames read from the store per page while catching up.
 const PAGE_FRAMES: usize = 256;
 const PAGE_BYTES: usize = 256 * 1024;
+const FIRST_PAGE_FRAMES: usize = 64;
 /// Keep-alive pings so idle proxies don't close a watcher of a queued job.
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// The server only sends; small socket buffers keep idle watchers cheap.
@@ -44,10 +45,7 @@ pub async fn upgrade(
     // Before anything costs storage work or a socket: refused upgrades stay cheap.
     let slot = state.stream_slots.try_acquire(ip).map_err(refusal)?;
     let lookup = id.clone();
-    if store::call(&state.store, move |s| s.job_summary(&lookup))
-        .await?
-        .is_none()
-    {
+    if !store::quick(&state.store, move |s| s.job_exists(&lookup)).await? {
         return Err(ApiError::job_not_found());
     }
     let ws = ws.map_err(|e| ApiError::bad_request("websocket_required", e.body_text()))?;
@@ -149,12 +147,22 @@ async fn catch_up(
     cursor: &mut Cursor,
     socket: &mut WebSocket,
 ) -> Result<(), StreamEnd> {
+    // The first page is small enough to read on this thread (a watcher that joins a
+    // job as it starts, the usual case, has a frame or two to catch up on).
+    let mut first = true;
     while !cursor.done {
         let (id, after) = (job_id.to_owned(), cursor.last_sent);
-        let page = store::call(&state.store, move |s| {
-            s.read_log(&id, after, PAGE_FRAMES, PAGE_BYTES)
-        })
-        .await?;
+        let page = if std::mem::take(&mut first) {
+            store::quick(&state.store, move |s| {
+                s.read_log(&id, after, FIRST_PAGE_FRAMES, store::INLINE_BYTES)
+            })
+            .await?
+        } else {
+            store::call(&state.store, move |s| {
+                s.read_log(&id, after, PAGE_FRAMES, PAGE_BYTES)
+            })
+            .await?
+        };
         if page.is_empty() {
             break;
         }

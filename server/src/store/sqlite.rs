@@ -1,8 +1,12 @@
 //! The SQLite backend of [`Store`]: one connection behind a mutex, every
-//! lifecycle step one transaction.
+//! lifecycle step one transaction. Checkpoints (the only time a commit in WAL
+//! mode with `synchronous=NORMAL` waits for the disk) run on a thread of their
+//! own, so a commit on the connection never does.
 
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
@@ -19,6 +23,54 @@ const MAX_CLAIM_ATTEMPTS: i64 = 3;
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Copies the WAL into the database file now and then (file databases only).
+    _checkpoints: Option<Checkpointer>,
+}
+
+/// How often the WAL is checkpointed (it grows by at most this much writing).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// The checkpoint thread; dropping this stops it after a last checkpoint.
+struct Checkpointer {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: PathBuf) -> StoreResult<Checkpointer> {
+        let conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || loop {
+                let last = matches!(
+                    stopped.recv_timeout(CHECKPOINT_EVERY),
+                    Err(mpsc::RecvTimeoutError::Disconnected)
+                );
+                // PASSIVE: copies what it can without waiting for readers or writers.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!("checkpointing {} failed: {e}", path.display());
+                }
+                if last {
+                    break;
+                }
+            })
+            .map_err(|e| StoreError::Backend(format!("starting the checkpoint thread: {e}")))?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -30,7 +82,13 @@ impl From<rusqlite::Error> for StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and its schema.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        Self::prepared(Connection::open(path)?)
+        let mut store = Self::prepared(Connection::open(path)?)?;
+        // Commits never checkpoint (and so never fsync): the thread does.
+        store
+            .conn()
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        store._checkpoints = Some(Checkpointer::start(path.to_path_buf())?);
+        Ok(store)
     }
 
     /// A private in-memory database, for tests.
@@ -42,6 +100,7 @@ impl SqliteStore {
         sqlite_schema::prepare(&conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            _checkpoints: None,
         })
     }
 
@@ -114,6 +173,15 @@ impl Store for SqliteStore {
             })
             .optional()?;
         Ok(summary)
+    }
+
+    fn job_exists(&self, job_id: &str) -> StoreResult<bool> {
+        let conn = self.conn();
+        let found = conn
+            .prepare_cached("SELECT 1 FROM jobs WHERE id = ?1")?
+            .query_row([job_id], |_| Ok(()))
+            .optional()?;
+        Ok(found.is_some())
     }
 
     fn claim_next(
@@ -448,5 +516,9 @@ impl Store for SqliteStore {
     fn ping(&self) -> StoreResult<()> {
         self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    fn idle(&self) -> bool {
+        self.conn.try_lock().is_ok()
     }
 }
