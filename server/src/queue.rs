@@ -66,7 +66,9 @@ pub async fn claim(
             expires_ms: now_ms() + state.config.timing.lease.as_millis() as i64,
         };
         let wanted = Arc::clone(&profiles);
-        let claimed = store::call(&state.store, move |s| {
+        // One job read and updated (a small write; the job's code and files are
+        // bounded by the request limits): on this thread when the store is free.
+        let claimed = store::quick(&state.store, move |s| {
             Ok(s.claim_next(&wanted, &lease, now_ms())?
                 .map(|job| (job, lease)))
         })

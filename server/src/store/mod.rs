@@ -2,14 +2,18 @@
 //! added for several servers without touching the routes.
 //!
 //! The trait is synchronous on purpose: SQLite is an in-process library.
-//! Callers run store calls on the blocking pool through [`call`], except small
-//! ones ([`call_sized`], [`quick`]: a few rows of bounded size, no scan), which run
-//! at once on the calling thread when the backend is free. With SQLite those
-//! are a WAL append or an indexed read, tens of microseconds with no fsync (the
-//! backend checkpoints on a thread of its own), and a trip through the blocking
-//! pool (two thread switches) cost more than the call; per job that was about a
-//! third of the server's CPU. A network database would implement the same
-//! methods with a blocking client pool and report itself never `idle`.
+//! Callers run store calls on the blocking pool through [`call`], except the
+//! steps of one job's life ([`quick`], and [`call_sized`] for writes that carry
+//! a payload), which run at once on the calling thread when the backend is
+//! free: an indexed read of one job (bounded by the request limits, like the
+//! parsing of that request on the same thread) or a write of at most
+//! `INLINE_BYTES`. With SQLite those take tens of microseconds and never wait
+//! for the disk (commits don't checkpoint: a thread of the backend does), while
+//! a trip through the blocking pool (two thread switches each way) cost more
+//! than the call: about a third of the server's CPU per job. Scans and
+//! housekeeping (leases, purges, counts, whole logs) stay on the pool. A network
+//! database would implement the same methods with a blocking client pool and
+//! report itself never `idle`.
 //!
 //! Each method is one atomic step of the job lifecycle, so the invariants
 //! (one holder per lease, gap-free event sequence numbers, a result written
