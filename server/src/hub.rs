@@ -88,7 +88,8 @@ impl Hub {
             return; // nobody is watching
         };
         for frame in frames {
-            let text = (frame.json.len() <= INLINE_FRAME_BYTES)
+            // An empty frame is one to read from the store (a large exit frame).
+            let text = (!frame.json.is_empty() && frame.json.len() <= INLINE_FRAME_BYTES)
                 .then(|| Utf8Bytes::from(frame.json.clone()));
             // An error only means no receiver is subscribed right now.
             let _ = channels.frames.send(LiveFrame {

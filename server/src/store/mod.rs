@@ -110,6 +110,8 @@ pub struct StoredFrame {
     pub seq: u64,
     /// The `exit` frame is always the last one.
     pub exit: bool,
+    /// Empty only in the `exit` frame a step that ended the job returns when its
+    /// result is large: read that frame from the store (`read_log`).
     pub json: String,
 }
 

@@ -11,7 +11,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
-use super::sqlite_job::{files_from_json, files_to_json, insert_frame, status_frame, JobRow};
+use super::sqlite_job::{
+    exit_frame, exit_stub, files_from_json, files_to_json, insert_frame, status_frame, JobRow,
+};
 use super::sqlite_schema;
 use super::*;
 use crate::record;
@@ -348,13 +350,18 @@ impl Store for SqliteStore {
         let mut frames = Vec::new();
         let mut bytes = 0;
         while let Some(row) = rows.next()? {
-            let json: String = row.get(2)?;
+            let seq: u64 = row.get(0)?;
+            let exit = row.get::<_, String>(1)? == "exit";
+            let mut json: String = row.get(2)?;
+            if exit && json == exit_stub(seq) {
+                // The result lives in the job's row (see `finalize`).
+                let result: Option<String> = conn
+                    .prepare_cached("SELECT result_json FROM jobs WHERE id = ?1")?
+                    .query_row([job_id], |r| r.get(0))?;
+                json = exit_frame(seq, result.as_deref().unwrap_or("null"));
+            }
             bytes += json.len();
-            frames.push(StoredFrame {
-                seq: row.get(0)?,
-                exit: row.get::<_, String>(1)? == "exit",
-                json,
-            });
+            frames.push(StoredFrame { seq, exit, json });
             if bytes >= max_bytes {
                 break;
             }

@@ -142,12 +142,18 @@ impl JobRow {
         mut frames: Vec<StoredFrame>,
         run_ms: Option<u64>,
     ) -> StoreResult<Finished> {
-        let exit = format!(
-            r#"{{"type":"exit","seq":{},"result":{}}}"#,
-            self.last_seq + 1,
-            result_json
-        );
-        frames.push(self.append(tx, job_id, "exit", exit)?);
+        // The exit frame carries the result record, which is stored once, in the
+        // job's row: the log holds a stub that `read_log` fills in, so a large
+        // result (the whole output) is neither written nor held twice. Watchers get
+        // a small one with the announcement; a large one they read from the store.
+        let seq = self.last_seq + 1;
+        let mut exit = self.append(tx, job_id, "exit", exit_stub(seq))?;
+        exit.json = if result_json.len() <= ANNOUNCED_RESULT_BYTES {
+            exit_frame(seq, result_json)
+        } else {
+            String::new()
+        };
+        frames.push(exit);
         tx.prepare_cached(
             "UPDATE jobs SET status = ?2, result_json = ?3, finished_ms = ?4, last_seq = ?5,
                     log_bytes = ?6, runner_acked = ?7, lease_expires_ms = NULL, lease_id = ?8
@@ -184,6 +190,20 @@ pub(super) fn insert_frame(
     tx.prepare_cached("INSERT INTO events (job_id, seq, kind, frame) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![job_id, seq, kind, json])?;
     Ok(())
+}
+
+/// Largest result announced to watchers with its exit frame (bigger ones are read
+/// from the store; the hub passes on only small frames anyway).
+const ANNOUNCED_RESULT_BYTES: usize = 16 * 1024;
+
+/// The exit frame as the log stores it: without its result.
+pub(super) fn exit_stub(seq: u64) -> String {
+    format!(r#"{{"type":"exit","seq":{seq}}}"#)
+}
+
+/// The exit frame as clients see it.
+pub(super) fn exit_frame(seq: u64, result_json: &str) -> String {
+    format!(r#"{{"type":"exit","seq":{seq},"result":{result_json}}}"#)
 }
 
 pub(super) fn status_frame(status: &str, seq: u64) -> String {

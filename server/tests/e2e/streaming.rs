@@ -155,3 +155,41 @@ async fn watchers_of_finished_jobs_release_their_hub_entries() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_large_result_reaches_live_and_late_watchers_whole_in_the_exit_frame() {
+    // Larger than what the hub passes on inline: watchers read the exit frame from
+    // the store, which keeps the result once, in the job's row, and fills it in.
+    let t = TestServer::start().await;
+    let job = t.submit(json!({ "code": "print('x' * 99999)" })).await;
+    let mut live = t.watch(&job).await;
+    let runner = t.runner("r1");
+    let claim = runner.claim_one().await;
+    let big = "x".repeat(99_999) + "\n";
+    let pushed: Value = runner
+        .push(&claim, json!([stdout(1, &big)]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed["acked"], 1);
+    let finished = runner
+        .finish(&claim, json!({ "result": record("ok", &big) }))
+        .await;
+    assert_eq!(finished.status(), 200);
+    let seen = live.until_exit().await;
+    let exit = seen.last().unwrap();
+    assert_eq!(exit["type"], "exit");
+    assert_eq!(
+        exit["result"],
+        record("ok", &big),
+        "the live exit frame is whole"
+    );
+    let late = t.watch(&job).await.until_exit().await;
+    assert_eq!(
+        late.last(),
+        Some(exit),
+        "a late watcher gets the same exit frame"
+    );
+    assert_eq!(t.job(&job).await["result"], record("ok", &big));
+}
