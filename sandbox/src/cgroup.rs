@@ -267,8 +267,16 @@ impl CgroupHost {
                 baseline: CgroupStats::default(),
             },
         };
-        for d in &job.dirs {
-            fs::create_dir(d).map_err(io_err("create", d))?;
+        for (i, d) in job.dirs.iter().enumerate() {
+            // cpu and cpuacct are often mounted together (`cpu,cpuacct`): one
+            // directory serves both.
+            if job.dirs[..i].contains(d) {
+                continue;
+            }
+            if let Err(e) = fs::create_dir(d) {
+                let _ = job.remove();
+                return Err(io_err("create", d)(e));
+            }
         }
         if let Err(e) = job.write_limits(limits) {
             let _ = job.remove();
@@ -559,6 +567,51 @@ mod tests {
                 ]
             }
         );
+    }
+
+    #[test]
+    fn v1_with_cpu_and_cpuacct_mounted_together_uses_one_directory_for_both() {
+        let mi = MOUNTINFO_V1
+            .replace(
+                "31 30 0:27 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
+                "31 30 0:27 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct",
+            )
+            .replace(
+                "32 30 0:28 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n",
+                "",
+            );
+        let cg = "8:pids:/\n4:memory:/\n2:cpu,cpuacct:/\n0::/\n";
+        let host = CgroupHost::discover_from(cg, &mi, |_| None).unwrap();
+        let CgroupHost::V1 { jobs_dirs } = &host else {
+            panic!("v1 expected: {host:?}");
+        };
+        assert_eq!(jobs_dirs[2], jobs_dirs[3], "{jobs_dirs:?}");
+
+        // Creating a job there makes that directory once and writes both
+        // controllers' files into it (a fake cgroupfs on a temp dir).
+        let dir = tempfile::tempdir().unwrap();
+        let [mem, pids, both] = ["memory", "pids", "cpu,cpuacct"].map(|c| dir.path().join(c));
+        for d in [&mem, &pids, &both] {
+            fs::create_dir(d).unwrap();
+        }
+        let host = CgroupHost::V1 {
+            jobs_dirs: vec![mem, pids, both.clone(), both.clone()],
+        };
+        let limits = CgroupLimits {
+            memory_bytes: 1 << 20,
+            pids: 7,
+            cpu_percent: 50,
+        };
+        let job = host
+            .create_job("1-1", limits)
+            .expect("one directory for cpu and cpuacct");
+        let d = both.join("job-1-1");
+        assert_eq!(
+            fs::read_to_string(d.join("cpu.cfs_quota_us")).unwrap(),
+            "50000"
+        );
+        job.attach(4242).unwrap();
+        assert_eq!(fs::read_to_string(d.join("cgroup.procs")).unwrap(), "4242");
     }
 
     #[test]
