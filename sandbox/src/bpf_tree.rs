@@ -19,6 +19,7 @@ const BPF_LD_W_ABS: u16 = 0x20;
 const BPF_JMP_JA: u16 = 0x05;
 const BPF_JMP_JEQ_K: u16 = 0x15;
 const BPF_JMP_JGE_K: u16 = 0x35;
+const BPF_JMP_JSET_K: u16 = 0x45;
 const BPF_RET_K: u16 = 0x06;
 
 const SECCOMP_DATA_NR: u32 = 0;
@@ -125,6 +126,20 @@ fn leaf(verdict: &Verdict, out: &mut Vec<sock_filter>) {
     }
 }
 
+/// x32 calls have bit 30 set in the syscall number (they share x86-64's arch value,
+/// so the arch check above lets them through): this program kills them outright.
+pub fn x32_killer() -> Vec<sock_filter> {
+    vec![
+        stmt(BPF_LD_W_ABS, SECCOMP_DATA_ARCH),
+        jump(BPF_JMP_JEQ_K, AUDIT_ARCH_X86_64, 1, 0), // x86-64 → go on
+        stmt(BPF_RET_K, SECCOMP_RET_KILL_PROCESS),    // other arch → kill
+        stmt(BPF_LD_W_ABS, SECCOMP_DATA_NR),
+        jump(BPF_JMP_JSET_K, 0x4000_0000, 0, 1), // x32 bit set?
+        stmt(BPF_RET_K, SECCOMP_RET_KILL_PROCESS),
+        stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+    ]
+}
+
 /// Offset of argument `arg`'s low word in `struct seccomp_data` (little endian).
 fn arg_offset(arg: u8) -> u32 {
     assert!(arg < 6, "syscalls have six arguments");
@@ -198,6 +213,22 @@ mod tests {
             arch: AUDIT_ARCH_X86_64,
             args,
         }
+    }
+
+    #[test]
+    fn the_x32_killer_kills_x32_calls_and_other_architectures_only() {
+        let p = x32_killer();
+        assert_eq!(run(&p, &call(1, [0; 6])), SECCOMP_RET_ALLOW);
+        assert_eq!(
+            run(&p, &call(0x4000_0001, [0; 6])),
+            SECCOMP_RET_KILL_PROCESS
+        );
+        let i386 = Call {
+            nr: 1,
+            arch: 0x4000_0003,
+            args: [0; 6],
+        };
+        assert_eq!(run(&p, &i386), SECCOMP_RET_KILL_PROCESS);
     }
 
     #[test]

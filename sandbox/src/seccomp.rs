@@ -103,27 +103,6 @@ fn build(
         .map_err(|e: seccompiler::BackendError| SeccompError::Build(e.to_string()))
 }
 
-/// x32 calls have bit 30 set in the syscall number: kill them outright.
-fn x32_killer() -> BpfProgram {
-    const LD_W_ABS: u16 = 0x20;
-    const JSET_K: u16 = 0x45;
-    const RET_K: u16 = 0x06;
-    const JEQ_K: u16 = 0x15;
-    const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
-    const SECCOMP_RET_KILL_PROCESS: u32 = 0x8000_0000;
-    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
-    let s = |code, jt, jf, k| sock_filter { code, jt, jf, k };
-    vec![
-        s(LD_W_ABS, 0, 0, 4),                     // A = arch
-        s(JEQ_K, 1, 0, AUDIT_ARCH_X86_64),        // x86-64 → go on
-        s(RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS), // other arch → kill
-        s(LD_W_ABS, 0, 0, 0),                     // A = nr
-        s(JSET_K, 0, 1, 0x4000_0000),             // x32 bit set?
-        s(RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS),
-        s(RET_K, 0, 0, SECCOMP_RET_ALLOW),
-    ]
-}
-
 /// Every syscall number the allowlist lets through unconditionally: the listed calls
 /// and the specifically denied ones (their own program decides their errno).
 fn allowlist_numbers(policy: &Policy) -> Result<BTreeSet<u32>, SeccompError> {
@@ -244,7 +223,7 @@ pub fn compile(policy: &Policy) -> Result<CompiledSeccomp, SeccompError> {
     }
 
     // 2. x32 guard.
-    programs.push(x32_killer());
+    programs.push(bpf_tree::x32_killer());
 
     // 3. the allowlist, installed last so it is evaluated first.
     programs.push(allowlist_program(policy)?);
