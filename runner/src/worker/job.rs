@@ -266,9 +266,16 @@ async fn relay_control(
         if is_over(&over) {
             return;
         }
-        let answer = api
-            .control(&job, &lease, after, Duration::from_secs(20))
-            .await;
+        // Once the job is over the server answers this poll (when the result is
+        // in); a server that does not (an older one) gets the request dropped after
+        // a grace period instead of holding a connection for the whole wait.
+        let answer = tokio::select! {
+            answer = api.control(&job, &lease, after, Duration::from_secs(20)) => answer,
+            _ = async {
+                while !is_over(&over) && over.changed().await.is_ok() {}
+                tokio::time::sleep(OVER_GRACE).await;
+            } => return,
+        };
         if is_over(&over) {
             // The server ended the poll because the job is final: nothing to relay.
             return;
@@ -309,6 +316,9 @@ async fn relay_control(
         }
     }
 }
+
+/// How long a control poll may stay open after its job is over.
+const OVER_GRACE: Duration = Duration::from_secs(2);
 
 /// The job is over (or its runner task ended without saying so).
 fn is_over(over: &watch::Receiver<bool>) -> bool {
